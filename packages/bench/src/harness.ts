@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: MIT
+/** Runs `fn` in timed batches after a warm-up and returns the median time per call in µs. */
+export function measure(
+  fn: () => void,
+  { warmup = 200, minBatchMs = 50, repeats = 5 } = {},
+): number {
+  for (let i = 0; i < warmup; i++) fn();
+  // Calibrate a batch size long enough for the timer's resolution.
+  let n = 1;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    if (performance.now() - t0 >= minBatchMs) break;
+    n *= 2;
+  }
+  const samples: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    samples.push(((performance.now() - t0) * 1000) / n);
+  }
+  samples.sort((a, b) => a - b);
+  return samples[Math.floor(samples.length / 2)];
+}
+
+export interface Row {
+  workload: string;
+  system: string;
+  microseconds: number;
+  ratio: number;
+}
+
+/** Prints rows as an aligned table (ratio = time / baseline time; lower is better). */
+export function printTable(rows: Row[]): void {
+  const header = ['workload', 'system', 'µs/call', 'ratio to hand-written'];
+  const cells = rows.map((r) => [
+    r.workload,
+    r.system,
+    r.microseconds.toFixed(2),
+    `${r.ratio.toFixed(2)}×`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) =>
+    c.map((s, i) => (i >= 2 ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const c of cells) console.log(line(c));
+}

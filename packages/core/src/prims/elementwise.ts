@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+import { DtypeError } from '../errors.js';
+import { elementwiseKernel } from '../kernels/elementwise.js';
+import { ShapedArray } from '../tensor/aval.js';
+import { ConcreteTensor } from '../tensor/concrete.js';
+import { allocate, type DType, isFloat } from '../tensor/dtype.js';
+import { broadcastShapes, formatShape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { BatchRule, JvpRule, Params, Primitive, TransposeRule } from '../trace/primitive.js';
+
+export type DtypeClass = 'float' | 'numeric' | 'any';
+
+function checkClass(name: string, cls: DtypeClass, avals: ShapedArray[]): void {
+  for (const a of avals) {
+    const ok = cls === 'any' || (cls === 'float' ? isFloat(a.dtype) : a.dtype !== 'bool');
+    if (!ok) {
+      const want = cls === 'float' ? 'a floating dtype' : 'a numeric dtype (not bool)';
+      throw new DtypeError(`${name}: operand ${a} has dtype ${a.dtype}; ${want} is required.`);
+    }
+  }
+}
+
+interface ElementwiseSpec<P extends Params> {
+  name: string;
+  arity: number;
+  /** A JS expression over x, y, z (and params baked in via `exprOf`). */
+  expr?: string;
+  exprOf?: (params: P) => string;
+  accepts: DtypeClass;
+  /** Output dtype when it differs from the inputs' (comparisons give bool). */
+  outDtype?: DType;
+  jvp?: JvpRule<P>;
+  transpose?: TransposeRule<P>;
+  batch?: BatchRule<P>;
+  /** Which operand positions must share the dtype (select's predicate is exempt). */
+  sameDtype?: readonly number[];
+}
+
+/**
+ * Defines an elementwise primitive with numpy broadcasting: its shape rule, its dtype rule and a
+ * generated kernel. Broadcasting lives inside the primitive (rather than as separate broadcast
+ * equations) so eager code does not materialise broadcast copies; transpose rules undo it with
+ * `unbroadcast`.
+ */
+export function defineElementwise<P extends Params = Params>(spec: ElementwiseSpec<P>): Primitive<P> {
+  const kernels = new Map<string, ReturnType<typeof elementwiseKernel>>();
+  const kernelFor = (params: P) => {
+    const expr = spec.exprOf ? spec.exprOf(params) : spec.expr!;
+    let k = kernels.get(expr);
+    if (!k) {
+      k = elementwiseKernel(spec.arity, expr);
+      kernels.set(expr, k);
+    }
+    return k;
+  };
+  const same = spec.sameDtype ?? Array.from({ length: spec.arity }, (_, i) => i);
+  return {
+    name: spec.name,
+    abstractEval(inputs) {
+      checkClass(spec.name, spec.accepts, same.map((i) => inputs[i]));
+      const dtypes = same.map((i) => inputs[i].dtype);
+      if (dtypes.some((d) => d !== dtypes[0])) {
+        throw new DtypeError(
+          `${spec.name}: operands have different dtypes (${same.map((i) => inputs[i]).join(', ')}); ` +
+            'convert one with astype so they match.',
+        );
+      }
+      const shape = inputs.length === 1 ? inputs[0].shape : broadcastShapes(spec.name, ...inputs.map((a) => a.shape));
+      return [new ShapedArray(shape, spec.outDtype ?? dtypes[0])];
+    },
+    impl(inputs, params, [out]) {
+      const buffer = allocate(out.dtype, out.size);
+      kernelFor(params)(inputs, buffer, out.shape);
+      return [new ConcreteTensor(buffer, out.shape)];
+    },
+    jvp: spec.jvp,
+    transpose: spec.transpose,
+    batch: spec.batch,
+  };
+}
+
+/** For error messages about several operands. */
+export function shapesOf(tensors: Tensor[]): string {
+  return tensors.map((t) => formatShape(t.shape)).join(' and ');
+}
+
+import { astype } from './convert_element_type.js';
+import { unifyOperands } from './operands.js';
+import { bind1 } from '../trace/trace.js';
+import type { MaybeZero } from '../trace/primitive.js';
+
+/** Promotes operands (numbers are weak) and binds an elementwise primitive. */
+export function applyElementwise(
+  prim: Primitive,
+  op: string,
+  operands: readonly unknown[],
+  floor?: DType,
+  params: Params = {},
+): Tensor {
+  return bind1(prim, unifyOperands(op, operands, astype, floor), params);
+}
+
+/** Adds tangents where either may be a symbolic zero (null). */
+export function addTangents(a: MaybeZero, b: MaybeZero, add: (x: Tensor, y: Tensor) => Tensor): MaybeZero {
+  if (!a) return b;
+  if (!b) return a;
+  return add(a, b);
+}

@@ -1,0 +1,22 @@
+// SPDX-License-Identifier: MIT
+import type { Primitive } from '../trace/primitive.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { applyElementwise, defineElementwise } from './elementwise.js';
+import type { TensorLike } from './operands.js';
+import { mul } from './mul.js';
+
+export const expPrim: Primitive = defineElementwise({
+  name: 'exp',
+  arity: 1,
+  expr: 'Math.exp(x)',
+  accepts: 'float',
+  jvp([x], [t]) {
+    const out = exp(x);
+    return [[out], [t && mul(t, out)]];
+  },
+});
+
+/** Elementwise eˣ. */
+export function exp(x: TensorLike): Tensor {
+  return applyElementwise(expPrim, 'exp', [x], 'float32');
+}

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+import { ShapeError } from '../errors.js';
+import { ShapedArray } from '../tensor/aval.js';
+import { ConcreteTensor } from '../tensor/concrete.js';
+import { formatShape, type Shape, shapesEqual, sizeOf } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { bind1 } from '../trace/trace.js';
+import { definePrimitive, type UndefPrimal, type Primitive } from '../trace/primitive.js';
+
+export interface ReshapeParams {
+  readonly [key: string]: unknown;
+  readonly shape: Shape;
+}
+
+/** Reinterprets the row-major elements with a new shape; shares the buffer (no copy). */
+export const reshapePrim: Primitive<ReshapeParams> = definePrimitive<ReshapeParams>({
+  name: 'reshape',
+  abstractEval([x], { shape }) {
+    if (sizeOf(shape) !== x.size) {
+      throw new ShapeError(
+        `reshape: cannot reshape ${x} (${x.size} elements) to ${formatShape(shape)} ` +
+          `(${sizeOf(shape)} elements).`,
+      );
+    }
+    return [new ShapedArray(shape, x.dtype)];
+  },
+  impl([x], _, [out]) {
+    return [new ConcreteTensor(x.buffer, out.shape)];
+  },
+  jvp([x], [t], params) {
+    return [[reshape(x, params.shape)], [t && reshape(t, params.shape)]];
+  },
+  transpose([ct], [x]) {
+    return [ct && reshape(ct, (x as UndefPrimal).aval.shape)];
+  },
+});
+
+/**
+ * Gives `x` a new shape with the same number of elements; one dimension may be -1 (inferred).
+ * @example reshape(arange(6), [2, -1])  // shape [2, 3]
+ */
+export function reshape(x: Tensor, shape: Shape): Tensor {
+  const inferred = inferShape(x.shape, shape);
+  if (shapesEqual(inferred, x.shape)) return x;
+  return bind1(reshapePrim, [x], { shape: inferred });
+}
+
+function inferShape(from: Shape, shape: Shape): number[] {
+  const unknown = shape.filter((d) => d === -1).length;
+  if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
+    throw new ShapeError(
+      `reshape: target shape ${formatShape(shape)} may hold non-negative integers and at most one -1.`,
+    );
+  }
+  if (unknown === 0) return [...shape];
+  const known = shape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+  const total = sizeOf(from);
+  if (known === 0 || total % known !== 0) {
+    throw new ShapeError(
+      `reshape: cannot reshape ${formatShape(from)} (${total} elements) to ${formatShape(shape)}: ` +
+        `${total} is not divisible by ${known}.`,
+    );
+  }
+  return shape.map((d) => (d === -1 ? total / known : d));
+}
+

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+import type { Primitive } from '../trace/primitive.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { applyElementwise, defineElementwise } from './elementwise.js';
+import type { TensorLike } from './operands.js';
+import { div } from './div.js';
+import { mul } from './mul.js';
+
+export const rsqrtPrim: Primitive = defineElementwise({
+  name: 'rsqrt',
+  arity: 1,
+  expr: '1 / Math.sqrt(x)',
+  accepts: 'float',
+  jvp([x], [t]) {
+    const out = rsqrt(x);
+    return [[out], [t && mul(t, mul(div(out, x), -0.5))]];
+  },
+});
+
+/** Elementwise 1 / √x. */
+export function rsqrt(x: TensorLike): Tensor {
+  return applyElementwise(rsqrtPrim, 'rsqrt', [x], 'float32');
+}

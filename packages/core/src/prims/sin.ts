@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+import type { Primitive } from '../trace/primitive.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { applyElementwise, defineElementwise } from './elementwise.js';
+import type { TensorLike } from './operands.js';
+import { cos } from './cos.js';
+import { mul } from './mul.js';
+
+export const sinPrim: Primitive = defineElementwise({
+  name: 'sin',
+  arity: 1,
+  expr: 'Math.sin(x)',
+  accepts: 'float',
+  jvp([x], [t]) {
+    const out = sin(x);
+    return [[out], [t && mul(t, cos(x))]];
+  },
+});
+
+/** Elementwise sine. */
+export function sin(x: TensorLike): Tensor {
+  return applyElementwise(sinPrim, 'sin', [x], 'float32');
+}

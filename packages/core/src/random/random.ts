@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: MIT
+import { InvalidArgumentError } from '../errors.js';
+import { add } from '../prims/add.js';
+import { argsort } from '../prims/argsort.js';
+import { lt } from '../prims/comparisons.js';
+import { cos } from '../prims/cos.js';
+import { log } from '../prims/log.js';
+import { mul } from '../prims/mul.js';
+import type { TensorLike } from '../prims/operands.js';
+import { reshape } from '../prims/reshape.js';
+import { slice } from '../prims/slice.js';
+import { sqrt } from '../prims/sqrt.js';
+import { sub } from '../prims/sub.js';
+import { tensor } from '../tensor/create.js';
+import type { DType } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { bind1 } from '../trace/trace.js';
+import { randomBitsPrim, randomUniformPrim } from './prims.js';
+
+/**
+ * A PRNG key (int32[2]) from an integer seed. Keys are values: the same key always gives the
+ * same numbers, so derive fresh keys with `split` instead of reusing one.
+ */
+export function key(seed: number): Tensor {
+  if (!Number.isSafeInteger(seed)) {
+    throw new InvalidArgumentError(`random.key: seed must be a safe integer, got ${seed}.`);
+  }
+  const hi = Math.floor(seed / 2 ** 32);
+  return tensor([hi | 0, seed | 0], { dtype: 'int32' });
+}
+
+/** Splits a key into `n` (default 2) independent keys. */
+export function split(k: Tensor, n = 2): Tensor[] {
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`random.split: n must be a positive integer, got ${n}.`);
+  const words = bind1(randomBitsPrim, [k], { shape: [n, 2], dtype: 'int32' });
+  return Array.from({ length: n }, (_, i) => reshape(slice(words, [i, 0], [i + 1, 2]), [2]));
+}
+
+/** Raw 32-bit random words (as int32). */
+export function bits(k: Tensor, shape: Shape): Tensor {
+  return bind1(randomBitsPrim, [k], { shape: [...shape], dtype: 'int32' });
+}
+
+/** Uniform samples in [minval, maxval). */
+export function uniform(
+  k: Tensor,
+  shape: Shape,
+  options: { minval?: number; maxval?: number; dtype?: DType } = {},
+): Tensor {
+  const { minval = 0, maxval = 1, dtype = 'float32' } = options;
+  const u = bind1(randomUniformPrim, [k], { shape: [...shape], dtype });
+  return minval === 0 && maxval === 1 ? u : add(mul(u, maxval - minval), minval);
+}
+
+/**
+ * Standard normal samples (Box–Muller on two uniform draws; 1 − u keeps the logarithm finite).
+ */
+export function normal(
+  k: Tensor,
+  shape: Shape,
+  options: { dtype?: DType; mean?: number; std?: number } = {},
+): Tensor {
+  const { dtype = 'float32', mean = 0, std = 1 } = options;
+  const u = bind1(randomUniformPrim, [k], { shape: [2, ...shape], dtype });
+  const size = shape.reduce((a, b) => a * b, 1);
+  const flat = reshape(u, [2, size]);
+  const u1 = reshape(slice(flat, [0, 0], [1, size]), shape);
+  const u2 = reshape(slice(flat, [1, 0], [2, size]), shape);
+  const radius = sqrt(mul(log(sub(1, u1)), -2));
+  const z = mul(radius, cos(mul(u2, 2 * Math.PI)));
+  return mean === 0 && std === 1 ? z : add(mul(z, std), mean);
+}
+
+/** Booleans that are true with probability `p`. */
+export function bernoulli(k: Tensor, p: TensorLike, shape: Shape): Tensor {
+  return lt(uniform(k, shape), p);
+}
+
+/** A random permutation of 0..n−1 (int32). */
+export function permutation(k: Tensor, n: number): Tensor {
+  return argsort(uniform(k, [n], { dtype: 'float64' }));
+}

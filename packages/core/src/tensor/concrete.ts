@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: MIT
+import { ShapedArray } from './aval.js';
+import type { TypedArray } from './dtype.js';
+import { dtypeOfArray } from './dtype.js';
+import { formatTensor } from './format.js';
+import type { Shape } from './shape.js';
+import { Tensor } from './tensor.js';
+
+/**
+ * A tensor with numbers behind it. The buffer is never written after construction, which is what
+ * lets `reshape` and friends share it without copying.
+ */
+export class ConcreteTensor extends Tensor {
+  readonly #aval: ShapedArray;
+
+  constructor(
+    readonly buffer: TypedArray,
+    shape: Shape,
+  ) {
+    super();
+    this.#aval = new ShapedArray(shape, dtypeOfArray(buffer));
+  }
+
+  get aval(): ShapedArray {
+    return this.#aval;
+  }
+
+  concrete(): { readonly buffer: TypedArray } {
+    return this;
+  }
+
+  override toString(): string {
+    return formatTensor(this.buffer, this.shape, this.dtype);
+  }
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+import { TreeStructureError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+
+/**
+ * A pytree: tensors (leaves) nested in arrays, tuples and plain objects. `null` and `undefined`
+ * are empty subtrees. Object keys are visited in sorted order, so a structure depends only on the
+ * set of keys, never on insertion order (which keeps jit caching predictable).
+ * Other values (numbers, strings, booleans) are leaves too, but transformations accept them only
+ * where static data is allowed.
+ */
+export type Tree =
+  | Tensor
+  | number
+  | boolean
+  | string
+  | null
+  | undefined
+  | readonly Tree[]
+  | { readonly [key: string]: Tree };
+
+/** A tree with the same structure as T but leaves of type L. */
+export type MapLeaves<T, L> = T extends Tensor | number | boolean | string
+  ? L
+  : T extends null | undefined
+    ? T
+    : { [K in keyof T]: MapLeaves<T[K], L> };
+
+type Node =
+  | { kind: 'leaf' }
+  | { kind: 'none'; value: null | undefined }
+  | { kind: 'array'; children: Node[] }
+  | { kind: 'object'; keys: string[]; children: Node[] };
+
+/** The shape of a pytree without its leaves: what `flatten` removes and `unflatten` restores. */
+export class TreeDef {
+  readonly numLeaves: number;
+  #key?: string;
+
+  constructor(readonly root: Node) {
+    let n = 0;
+    walk(root, (node) => {
+      if (node.kind === 'leaf') n++;
+    });
+    this.numLeaves = n;
+  }
+
+  /** A canonical string of the structure, for equality checks and cache keys. */
+  get key(): string {
+    if (this.#key === undefined) this.#key = describe(this.root);
+    return this.#key;
+  }
+
+  equals(other: TreeDef): boolean {
+    return this.key === other.key;
+  }
+
+  toString(): string {
+    return `TreeDef(${this.key})`;
+  }
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== 'object') return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+// Iterative pre-order walk (trees can be deep, e.g. long lists of per-step states).
+function walk(root: Node, visit: (node: Node) => void): void {
+  const stack: Node[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    visit(node);
+    if (node.kind === 'array' || node.kind === 'object') {
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push(node.children[i]);
+    }
+  }
+}
+
+function describe(root: Node): string {
+  // Post-order rendering with an explicit stack of partially built strings.
+  const render = (node: Node): string => {
+    const out: string[] = [];
+    const stack: (Node | string)[] = [node];
+    while (stack.length > 0) {
+      const top = stack.pop()!;
+      if (typeof top === 'string') {
+        out.push(top);
+        continue;
+      }
+      if (top.kind === 'leaf') out.push('*');
+      else if (top.kind === 'none') out.push(top.value === null ? 'null' : 'undefined');
+      else {
+        const items: (Node | string)[] = [top.kind === 'array' ? '[' : '{'];
+        top.children.forEach((c, i) => {
+          if (i > 0) items.push(',');
+          if (top.kind === 'object') items.push(`${JSON.stringify(top.keys[i])}:`);
+          items.push(c);
+        });
+        items.push(top.kind === 'array' ? ']' : '}');
+        for (let i = items.length - 1; i >= 0; i--) stack.push(items[i]);
+      }
+    }
+    return out.join('');
+  };
+  return render(root);
+}
+
+/** Flattens a tree into its leaves (depth-first, sorted object keys) and its structure. */
+export function flatten<L = unknown>(tree: unknown): [L[], TreeDef] {
+  const leaves: L[] = [];
+  const build = (value: unknown): Node => {
+    if (value === null || value === undefined) return { kind: 'none', value };
+    if (Array.isArray(value)) return { kind: 'array', children: [] };
+    if (isPlainObject(value))
+      return { kind: 'object', keys: Object.keys(value).sort(), children: [] };
+    return { kind: 'leaf' };
+  };
+  const root = build(tree);
+  const stack: [unknown, Node][] = [[tree, root]];
+  const order: [unknown, Node][] = [];
+  while (stack.length > 0) {
+    const [value, node] = stack.pop()!;
+    order.push([value, node]);
+    if (node.kind === 'array' || node.kind === 'object') {
+      const kids =
+        node.kind === 'array'
+          ? (value as unknown[])
+          : node.keys.map((k) => (value as Record<string, unknown>)[k]);
+      const built = kids.map(build);
+      node.children.push(...built);
+      for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i], built[i]]);
+    }
+  }
+  for (const [value, node] of order) if (node.kind === 'leaf') leaves.push(value as L);
+  return [leaves, new TreeDef(root)];
+}
+
+/** Rebuilds a tree of structure `def` from `leaves` (the inverse of `flatten`). */
+export function unflatten<T = Tree>(def: TreeDef, leaves: readonly unknown[]): T {
+  if (leaves.length !== def.numLeaves) {
+    throw new TreeStructureError(
+      `unflatten: the structure ${def.key} has ${def.numLeaves} leaves but ${leaves.length} were given.`,
+    );
+  }
+  // Pre-order, like flatten, so leaves are consumed in the order flatten produced them.
+  let next = 0;
+  const box: { root?: unknown } = {};
+  const stack: [Node, object, string | number][] = [[def.root, box, 'root']];
+  while (stack.length > 0) {
+    const [node, parent, slot] = stack.pop()!;
+    let value: unknown;
+    if (node.kind === 'leaf') value = leaves[next++];
+    else if (node.kind === 'none') value = node.value;
+    else value = node.kind === 'array' ? new Array(node.children.length) : {};
+    (parent as Record<string | number, unknown>)[slot] = value;
+    if (node.kind === 'array' || node.kind === 'object') {
+      for (let i = node.children.length - 1; i >= 0; i--) {
+        stack.push([node.children[i], value as object, node.kind === 'array' ? i : node.keys[i]]);
+      }
+    }
+  }
+  const root = box.root;
+  return root as T;
+}
+
+/** The leaves of a tree, in flatten order. */
+export function leaves<L = unknown>(tree: unknown): L[] {
+  return flatten<L>(tree)[0];
+}
+
+/** The structure of a tree. */
+export function structure(tree: unknown): TreeDef {
+  return flatten(tree)[1];
+}
+
+/** Key paths of every leaf, in flatten order, e.g. `.cell.wx` or `[1].b`. */
+export function keyPaths(tree: unknown): string[] {
+  const paths: string[] = [];
+  const stack: [unknown, string][] = [[tree, '']];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    if (value === null || value === undefined) continue;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}[${i}]`]);
+    } else if (isPlainObject(value)) {
+      const keys = Object.keys(value).sort();
+      for (let i = keys.length - 1; i >= 0; i--) stack.push([value[keys[i]], `${path}.${keys[i]}`]);
+    } else paths.push(path || '<root>');
+  }
+  return paths;
+}
+
+/**
+ * Explains, path by path, why two trees differ in structure (empty when they match). Every
+ * structural error message is built from this, so users see *where* trees disagree.
+ */
+export function equalityErrors(a: unknown, b: unknown, limit = 5): string[] {
+  const errors: string[] = [];
+  const stack: [unknown, unknown, string][] = [[a, b, '']];
+  const kind = (x: unknown) =>
+    x === null
+      ? 'null'
+      : x === undefined
+        ? 'undefined'
+        : Array.isArray(x)
+          ? 'array'
+          : isPlainObject(x)
+            ? 'object'
+            : 'leaf';
+  while (stack.length > 0 && errors.length < limit) {
+    const [x, y, path] = stack.pop()!;
+    const at = path || '<root>';
+    const kx = kind(x);
+    const ky = kind(y);
+    if (kx !== ky) {
+      errors.push(`at ${at}: ${kx} vs ${ky}`);
+    } else if (kx === 'array') {
+      const xs = x as unknown[];
+      const ys = y as unknown[];
+      if (xs.length !== ys.length)
+        errors.push(`at ${at}: array of length ${xs.length} vs ${ys.length}`);
+      else for (let i = xs.length - 1; i >= 0; i--) stack.push([xs[i], ys[i], `${path}[${i}]`]);
+    } else if (kx === 'object') {
+      const kxs = Object.keys(x as object).sort();
+      const kys = Object.keys(y as object).sort();
+      const onlyX = kxs.filter((k) => !kys.includes(k));
+      const onlyY = kys.filter((k) => !kxs.includes(k));
+      if (onlyX.length > 0 || onlyY.length > 0) {
+        errors.push(
+          `at ${at}: keys differ (only in the first: [${onlyX.join(', ')}]; only in the second: [${onlyY.join(', ')}])`,
+        );
+      } else {
+        for (let i = kxs.length - 1; i >= 0; i--) {
+          const k = kxs[i];
+          stack.push([
+            (x as Record<string, unknown>)[k],
+            (y as Record<string, unknown>)[k],
+            `${path}.${k}`,
+          ]);
+        }
+      }
+    }
+  }
+  return errors;
+}
+
+/**
+ * Applies `f` to every leaf of `tree` (and the matching leaves of `rest`, which must share its
+ * structure), returning a tree of the same shape.
+ */
+export function map<T, R = unknown>(
+  f: (leaf: Tensor, ...rest: Tensor[]) => R,
+  tree: T,
+  ...rest: unknown[]
+): MapLeaves<T, R> {
+  const [ls, def] = flatten<Tensor>(tree);
+  const others = rest.map((r, i) => {
+    const [rl, rdef] = flatten<Tensor>(r);
+    if (!rdef.equals(def)) {
+      throw new TreeStructureError(
+        `tree.map: tree #${i + 2} does not match the first tree's structure:\n  ` +
+          equalityErrors(tree, r).join('\n  '),
+      );
+    }
+    return rl;
+  });
+  return unflatten(
+    def,
+    ls.map((leaf, j) => f(leaf, ...others.map((o) => o[j]))),
+  ) as MapLeaves<T, R>;
+}
+
+export function isTensorLeaf(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}

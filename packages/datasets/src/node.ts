@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+/**
+ * @loom/datasets/node: reading dataset files by path. Kept out of the main entry because
+ * `node:fs` does not exist in browsers; everything here is a thin shell around the byte parsers.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DatasetError, optionError } from './errors.js';
+import {
+  type IdxArray,
+  type IdxSequenceOptions,
+  type IdxSequences,
+  idxToSequences,
+  parseIdx,
+} from './idx.js';
+import { nonEmptyString, orThrow } from './validate.js';
+
+async function readBytes(fn: string, path: string): Promise<Uint8Array> {
+  orThrow(nonEmptyString(fn, 'path', path));
+  try {
+    const buffer = await readFile(path);
+    // A plain Uint8Array view, so nothing downstream sees Node's Buffer.
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (cause) {
+    throw new DatasetError(
+      `${fn}: cannot read ${JSON.stringify(path)}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Reads a UTF-8 text file, e.g. for `charCorpus`. A leading byte-order mark is dropped so it does
+ * not become a vocabulary character.
+ */
+export async function loadTextFile(path: string): Promise<string> {
+  const bytes = await readBytes('loadTextFile', path);
+  const text = new TextDecoder('utf-8').decode(bytes);
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+/** Reads and parses one IDX file, gzip-compressed or not. */
+export async function loadIdxFile(path: string): Promise<IdxArray> {
+  return parseIdx(await readBytes('loadIdxFile', path));
+}
+
+/**
+ * Reads an images file and a labels file (each plain or `.gz`) into float32 sequences in [0, 1]
+ * ([N, 784, 1] with layout 'pixels', [N, 28, 28] with 'rows' for MNIST) and int32 labels [N].
+ */
+export async function loadIdxPair(
+  imagesPath: string,
+  labelsPath: string,
+  options: IdxSequenceOptions = {},
+): Promise<IdxSequences> {
+  const [images, labels] = await Promise.all([loadIdxFile(imagesPath), loadIdxFile(labelsPath)]);
+  return idxToSequences(images, labels, options);
+}
+
+/** Train and test sets of an MNIST-style directory. */
+export interface MnistSplits {
+  readonly train: IdxSequences;
+  readonly test: IdxSequences;
+}
+
+/** The standard file stems; each is tried plain, with `.gz`, and in the dotted variant. */
+const MNIST_STEMS = {
+  trainImages: 'train-images-idx3-ubyte',
+  trainLabels: 'train-labels-idx1-ubyte',
+  testImages: 't10k-images-idx3-ubyte',
+  testLabels: 't10k-labels-idx1-ubyte',
+} as const;
+
+/** File names tried for a stem, in order. */
+function candidates(stem: string): string[] {
+  const dotted = stem.replace(/-(idx\d-ubyte)$/, '.$1');
+  return [stem, `${stem}.gz`, dotted, `${dotted}.gz`];
+}
+
+async function findFile(fn: string, dir: string, stem: string): Promise<string> {
+  const names = candidates(stem);
+  for (const name of names) {
+    const path = join(dir, name);
+    try {
+      if ((await stat(path)).isFile()) return path;
+    } catch {
+      // Missing is the expected case for all but one candidate.
+    }
+  }
+  throw new DatasetError(
+    `${fn}: no ${stem} file in ${JSON.stringify(dir)}; tried ${names.join(', ')}. Point dir at ` +
+      'a folder with the four MNIST-format files (e.g. where a dataset-fashion-mnist package installs them).',
+  );
+}
+
+/**
+ * Loads MNIST or Fashion-MNIST from a directory holding the four standard files
+ * (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
+ * t10k-labels-idx1-ubyte), each optionally gzipped (`.gz`).
+ */
+export async function loadMnistDir(
+  dir: string,
+  options: IdxSequenceOptions = {},
+): Promise<MnistSplits> {
+  const fn = 'loadMnistDir';
+  if (typeof dir !== 'string' || dir.length === 0) {
+    throw optionError(fn, 'dir', dir, 'a non-empty directory path');
+  }
+  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
+    [
+      MNIST_STEMS.trainImages,
+      MNIST_STEMS.trainLabels,
+      MNIST_STEMS.testImages,
+      MNIST_STEMS.testLabels,
+    ].map((stem) => findFile(fn, dir, stem)),
+  );
+  const [train, test] = await Promise.all([
+    loadIdxPair(trainImages, trainLabels, options),
+    loadIdxPair(testImages, testLabels, options),
+  ]);
+  return { train, test };
+}
