@@ -88,3 +88,6 @@ export { hessian, jacfwd, jacrev } from './transforms/jacobian.js';
 // Pytrees.
 export * as tree from './tree/index.js';
 export type { MapLeaves, Tree, TreeDef } from './tree/tree.js';
+
+// Control flow.
+export { scan, type ScanOptions } from './control/scan.js';

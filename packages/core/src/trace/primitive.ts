@@ -65,6 +65,8 @@ export interface HigherOrderHooks<P> {
   innerPrograms(params: P): { name: string; program: unknown }[];
   /** Trace-time partial evaluation (known/unknown split), used by linearize. */
   partialEval?: unknown;
+  /** Jaxpr-level partial evaluation of one equation (for nested higher-order primitives). */
+  partialEvalJaxpr?: unknown;
 }
 
 /** Defines a primitive; a typed identity that keeps the record's rules checked against `P`. */
