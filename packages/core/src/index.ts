@@ -91,3 +91,8 @@ export type { MapLeaves, Tree, TreeDef } from './tree/tree.js';
 
 // Control flow.
 export { scan, type ScanOptions } from './control/scan.js';
+export { cond } from './control/cond.js';
+export { whileLoop } from './control/while_loop.js';
+export { foriLoop } from './control/fori_loop.js';
+export { checkpoint } from './control/checkpoint.js';
+export { type SavedResidual, type SavedResidualsReport, savedResiduals } from './transforms/saved_residuals.js';

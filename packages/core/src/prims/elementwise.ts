@@ -26,6 +26,11 @@ interface ElementwiseSpec<P extends Params> {
   /** A JS expression over x, y, z (and params baked in via `exprOf`). */
   expr?: string;
   exprOf?: (params: P) => string;
+  /**
+   * Expression used instead when the result is int32, where `expr` would round the double result
+   * before the int32 store wraps it (e.g. `Math.imul(x, y)` for an exact wrapping product).
+   */
+  int32ExprOf?: (params: P) => string;
   accepts: DtypeClass;
   /** Output dtype when it differs from the inputs' (comparisons give bool). */
   outDtype?: DType;
@@ -44,8 +49,13 @@ interface ElementwiseSpec<P extends Params> {
  */
 export function defineElementwise<P extends Params = Params>(spec: ElementwiseSpec<P>): Primitive<P> {
   const kernels = new Map<string, ReturnType<typeof elementwiseKernel>>();
-  const kernelFor = (params: P) => {
-    const expr = spec.exprOf ? spec.exprOf(params) : spec.expr!;
+  const kernelFor = (params: P, dtype: DType) => {
+    const expr =
+      dtype === 'int32' && spec.int32ExprOf
+        ? spec.int32ExprOf(params)
+        : spec.exprOf
+          ? spec.exprOf(params)
+          : spec.expr!;
     let k = kernels.get(expr);
     if (!k) {
       k = elementwiseKernel(spec.arity, expr);
@@ -70,7 +80,7 @@ export function defineElementwise<P extends Params = Params>(spec: ElementwiseSp
     },
     impl(inputs, params, [out]) {
       const buffer = allocate(out.dtype, out.size);
-      kernelFor(params)(inputs, buffer, out.shape);
+      kernelFor(params, out.dtype)(inputs, buffer, out.shape);
       return [new ConcreteTensor(buffer, out.shape)];
     },
     jvp: spec.jvp,

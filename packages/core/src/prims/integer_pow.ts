@@ -15,6 +15,10 @@ export const integerPowPrim: Primitive<IntegerPowParams> = defineElementwise<Int
   name: 'integer_pow',
   arity: 1,
   exprOf: ({ y }) => (y >= 0 ? `x ** ${y}` : `1 / (x ** ${-y})`),
+  // Exact wrapping int32 power by squaring (`x ** y` rounds once it exceeds 2^53). Negative
+  // exponents never reach int32: integerPow promotes them to a float dtype.
+  int32ExprOf: ({ y }) =>
+    `((b) => { let r = 1; for (let e = ${y}; e > 0; e >>>= 1) { if (e & 1) r = Math.imul(r, b); b = Math.imul(b, b); } return r; })(x)`,
   accepts: 'numeric',
   jvp([x], [t], { y }) {
     const out = integerPow(x, y);

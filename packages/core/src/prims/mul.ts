@@ -10,6 +10,8 @@ export const mulPrim: Primitive = defineElementwise({
   name: 'mul',
   arity: 2,
   expr: 'x * y',
+  // int32 products can exceed 2^53, where `x * y` would lose the low bits the wrap keeps.
+  int32ExprOf: () => 'Math.imul(x, y)',
   accepts: 'numeric',
   jvp([x, y], [tx, ty]) {
     return [[mul(x, y)], [addTangents(tx && mul(tx, y), ty && mul(x, ty), add)]];

@@ -10,8 +10,17 @@ import { Tensor } from './tensor.js';
  * A tensor with numbers behind it. The buffer is never written after construction, which is what
  * lets `reshape` and friends share it without copying.
  */
+let created = 0;
+
+/** How many concrete tensors exist so far: tells values made during a call from older ones. */
+export function creationCount(): number {
+  return created;
+}
+
 export class ConcreteTensor extends Tensor {
   readonly #aval: ShapedArray;
+  /** Creation order, used by `savedResiduals` to tell new residuals from pre-existing values. */
+  readonly serial = created++;
 
   constructor(
     readonly buffer: TypedArray,

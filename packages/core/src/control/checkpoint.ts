@@ -1,0 +1,111 @@
+// SPDX-License-Identifier: MIT
+// checkpoint (rematerialisation): reverse mode saves only the function's inputs and re-runs its
+// primal computation during the backward pass, trading compute for memory.
+import { evalJaxpr } from '../ir/eval.js';
+import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
+import type { ConcreteTensor } from '../tensor/concrete.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { definePrimitive, type MaybeZero, type Primitive, UndefPrimal } from '../trace/primitive.js';
+import { bind } from '../trace/trace.js';
+import { dce, jvpJaxpr, type PartialEvalJaxprResult, partialEvalJaxpr } from '../transforms/jaxpr_transforms.js';
+import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
+import { transposeJaxpr } from '../transforms/transpose.js';
+import { unflatten } from '../tree/tree.js';
+import { where } from './layout.js';
+import { avalsOf, tensorLeaves, traceTreeFn } from './trace_tree.js';
+
+export interface RematParams {
+  readonly [key: string]: unknown;
+  readonly body: Jaxpr;
+}
+
+/** The known outputs' jaxpr (inputs: the known inputs) and the full body for the unknown side. */
+function split(body: Jaxpr, unknowns: boolean[]) {
+  const { outUnknowns } = partialEvalJaxpr(body, unknowns, body.outs.map(() => false));
+  const knownIdx = where(outUnknowns, false);
+  const unknownIdx = where(outUnknowns, true);
+  const known = dce(new Jaxpr(body.inBinders, body.eqns, knownIdx.map((i) => body.outs[i])), knownIdx.map(() => true)).jaxpr;
+  const knownBody = new Jaxpr(where(unknowns, false).map((i) => body.inBinders[i]), known.eqns, known.outs);
+  const unknown = dce(new Jaxpr(body.inBinders, body.eqns, unknownIdx.map((i) => body.outs[i])), unknownIdx.map(() => true)).jaxpr;
+  return { outUnknowns, knownBody, unknownBody: unknown };
+}
+
+function merge<T>(outUnknowns: boolean[], known: T[], unknown: T[]): T[] {
+  let a = 0;
+  let b = 0;
+  return outUnknowns.map((u) => (u ? unknown[b++] : known[a++]));
+}
+
+function rematPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: RematParams): Tensor[] {
+  const unknowns = tracers.map((t) => !t.pval.known);
+  const { outUnknowns, knownBody, unknownBody } = split(p.body, unknowns);
+  const knownVals = tracers.filter((t) => t.pval.known).map((t) => t.fullLower());
+  const knownOuts = bind(rematPrim, knownVals, { body: knownBody });
+  // The unknown side re-runs the whole body: its residuals are just the known inputs.
+  const params: RematParams = { body: unknownBody };
+  const outs = trace.stage(rematPrim as Primitive, tracers, params, rematPrim.abstractEval(tracers.map((t) => t.aval), params));
+  return merge<Tensor>(outUnknowns, knownOuts, outs);
+}
+
+function rematPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprResult {
+  const p = eqn.params as RematParams;
+  const { outUnknowns, knownBody, unknownBody } = split(p.body, unknowns);
+  const knownOutVars = eqn.outBinders.filter((_, i) => !outUnknowns[i]);
+  const unknownOutVars = eqn.outBinders.filter((_, i) => outUnknowns[i]);
+  const knownInputs = eqn.inputs.filter((_, i) => !unknowns[i]);
+  return {
+    known: knownOutVars.length > 0 ? [{ prim: rematPrim as Primitive, inputs: knownInputs, params: { body: knownBody }, outBinders: knownOutVars }] : [],
+    unknown: { prim: rematPrim as Primitive, inputs: eqn.inputs, params: { body: unknownBody }, outBinders: unknownOutVars },
+    outUnknowns,
+    residuals: knownInputs.filter((a): a is Var => a instanceof Var),
+  };
+}
+
+export const rematPrim: Primitive<RematParams> = definePrimitive<RematParams>({
+  name: 'checkpoint',
+  abstractEval(_, p) {
+    return p.body.outAvals;
+  },
+  impl(inputs, p) {
+    return evalJaxpr(p.body, inputs) as ConcreteTensor[];
+  },
+  jvp(primals, tangents, p) {
+    const nz = tangents.map((t) => t !== null);
+    const { jaxpr, outNonzeros } = jvpJaxpr(p.body, nz, p.body.outs.map(() => false));
+    const body = new Jaxpr(jaxpr.jaxpr.inBinders, jaxpr.jaxpr.eqns, jaxpr.jaxpr.outs);
+    // The JVP'd body's own constants become leading inputs.
+    const outs = bind(rematPrim, [...jaxpr.consts, ...primals, ...(tangents.filter((t) => t !== null) as Tensor[])], { body });
+    const n = p.body.outs.length;
+    let k = n;
+    return [outs.slice(0, n), outNonzeros.map((z) => (z ? outs[k++] : null))];
+  },
+  transpose(cts: MaybeZero[], inputs: (Tensor | UndefPrimal)[], p) {
+    // The forward sweep inside transposeJaxpr recomputes the primal part: the rematerialisation.
+    return scatterBack(inputs, transposeJaxpr(p.body, inputs, cts));
+  },
+  higherOrder: {
+    innerPrograms: (p) => [{ name: 'body', program: new ClosedJaxpr(p.body, []) }],
+    partialEval: rematPartialEval,
+    partialEvalJaxpr: rematPartialEvalJaxpr,
+  },
+});
+
+function scatterBack(inputs: (Tensor | UndefPrimal)[], cts: MaybeZero[]): MaybeZero[] {
+  let k = 0;
+  return inputs.map((x) => (x instanceof UndefPrimal ? cts[k++] : null));
+}
+
+/**
+ * Wraps `f` so that reverse mode stores only its inputs and recomputes its intermediate values in
+ * the backward pass (JAX's `jax.checkpoint`). Values are unchanged; memory for residuals shrinks.
+ */
+export function checkpoint<A extends unknown[], R>(f: (...args: A) => R): (...args: A) => R {
+  return (...args: A) => {
+    const [leaves, argsDef] = tensorLeaves('checkpoint', 'argument', args);
+    const traced = traceTreeFn('checkpoint', (a) => f(...(a as A)), [argsDef], [avalsOf(leaves)], 'function');
+    const outs = bind(rematPrim, [...traced.closed.consts, ...leaves], {
+      body: traced.closed.jaxpr,
+    });
+    return unflatten<R>(traced.outDef, outs);
+  };
+}

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: MIT
+import { TreeStructureError } from '../errors.js';
+import type { ClosedJaxpr } from '../ir/jaxpr.js';
+import { traceToJaxpr } from '../ir/staging.js';
+import { ShapedArray } from '../tensor/aval.js';
+import { Tensor } from '../tensor/tensor.js';
+import { flatten, keyPaths, type TreeDef, unflatten } from '../tree/tree.js';
+
+/** Tensor leaves of a tree, with a clear error naming any non-tensor leaf. */
+export function tensorLeaves(op: string, what: string, tree: unknown): [Tensor[], TreeDef, string[]] {
+  const [leaves, def] = flatten<unknown>(tree);
+  const paths = keyPaths(tree);
+  leaves.forEach((l, i) => {
+    if (!(l instanceof Tensor)) {
+      throw new TreeStructureError(`${op}: ${what}${pathSuffix(paths[i])} is ${typeof l}; it must be a Tensor.`);
+    }
+  });
+  return [leaves as Tensor[], def, paths];
+}
+
+export const pathSuffix = (path: string) => (path === '<root>' ? '' : ` at ${path}`);
+
+export const avalsOf = (ts: readonly Tensor[]) => ts.map((t) => new ShapedArray(t.shape, t.dtype));
+
+/**
+ * Traces `f` over a list of argument trees (given by example leaves' types) into a closed jaxpr;
+ * returns it with the output tree's structure. Used for loop bodies and branches.
+ */
+export function traceTreeFn(
+  op: string,
+  f: (...args: unknown[]) => unknown,
+  argDefs: readonly TreeDef[],
+  argAvals: readonly ShapedArray[][],
+  what: string,
+): { closed: ClosedJaxpr; outDef: TreeDef; outLeaves: ShapedArray[] } {
+  let outDef: TreeDef | undefined;
+  let outLeaves: ShapedArray[] = [];
+  const closed = traceToJaxpr(
+    (...flat: Tensor[]) => {
+      let k = 0;
+      const args = argDefs.map((def, i) => {
+        const part = flat.slice(k, k + argAvals[i].length);
+        k += argAvals[i].length;
+        return unflatten(def, part);
+      });
+      const [outs, def] = tensorLeaves(op, what, f(...args));
+      outDef = def;
+      outLeaves = avalsOf(outs);
+      return outs;
+    },
+    argAvals.flat(),
+    `${op} ${what}`,
+  );
+  return { closed, outDef: outDef!, outLeaves };
+}

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+import { DtypeError, NotDifferentiableError, ShapeError, TreeStructureError } from '../errors.js';
+import { evalJaxpr } from '../ir/eval.js';
+import { ClosedJaxpr, Jaxpr, Var } from '../ir/jaxpr.js';
+import type { ConcreteTensor } from '../tensor/concrete.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { type MaybeZero, type Primitive, definePrimitive } from '../trace/primitive.js';
+import { bind } from '../trace/trace.js';
+import { jvpJaxpr } from '../transforms/jaxpr_transforms.js';
+import { unflatten } from '../tree/tree.js';
+import { zeros } from '../tensor/create.js';
+import { range, reorderJaxpr, sameMask, splitList } from './layout.js';
+import { avalsOf, pathSuffix, tensorLeaves, traceTreeFn } from './trace_tree.js';
+
+export interface WhileParams {
+  readonly [key: string]: unknown;
+  /** [cond consts..., carry...] -> [bool[]] */
+  readonly cond: Jaxpr;
+  /** [body consts..., carry...] -> [carry...] */
+  readonly body: Jaxpr;
+  readonly numCondConsts: number;
+  readonly numBodyConsts: number;
+}
+
+const REVERSE_MESSAGE =
+  'whileLoop: reverse-mode differentiation (grad, vjp) is not supported, because the number of ' +
+  'iterations is only known at run time and every step would have to be stored. Use foriLoop ' +
+  'with static bounds, or scan with a fixed length, which are reverse-differentiable; forward ' +
+  'mode (jvp) through whileLoop works.';
+
+function whileJvp(primals: Tensor[], tangents: MaybeZero[], p: WhileParams): [Tensor[], MaybeZero[]] {
+  const [condConsts, bodyConsts, carry] = splitList(primals, p.numCondConsts, p.numBodyConsts);
+  const [, bodyConstT, carryT] = splitList(tangents, p.numCondConsts, p.numBodyConsts);
+  const constNz = bodyConstT.map((t) => t !== null);
+  let carryNz = carryT.map((t) => t !== null);
+  let jvpBody: ReturnType<typeof jvpJaxpr>;
+  for (;;) {
+    jvpBody = jvpJaxpr(p.body, [...constNz, ...carryNz], carryNz);
+    const next = carryNz.map((c, i) => c || jvpBody.outNonzeros[i]);
+    if (sameMask(next, carryNz)) break;
+    carryNz = next;
+  }
+  const closed = jvpBody.jaxpr;
+  const nClosed = closed.consts.length;
+  const nConsts = p.numBodyConsts;
+  const nCarry = carry.length;
+  const nConstT = constNz.filter(Boolean).length;
+  const nCarryT = carryNz.filter(Boolean).length;
+  const base = nClosed + nConsts + nCarry;
+  // Body layout: [closed, consts, const tangents] [carry, carry tangents].
+  const body = reorderJaxpr(
+    closed.jaxpr,
+    [...range(0, nClosed + nConsts), ...range(base, nConstT), ...range(nClosed + nConsts, nCarry), ...range(base + nConstT, nCarryT)],
+    range(0, nCarry + nCarryT),
+  );
+  // The condition sees only the primal carry: give it unused binders for the tangents.
+  const cond = new Jaxpr(
+    [...p.cond.inBinders, ...carry.filter((_, i) => carryNz[i]).map((c) => new Var(c.aval))],
+    p.cond.eqns,
+    p.cond.outs,
+  );
+  const carryTIn = carryT
+    .map((t, i) => (carryNz[i] ? (t ?? zeros(carry[i].shape, carry[i].dtype)) : null))
+    .filter((t): t is Tensor => t !== null);
+  const outs = bind(whilePrim, [
+    ...condConsts,
+    ...closed.consts,
+    ...bodyConsts,
+    ...(bodyConstT.filter((t) => t !== null) as Tensor[]),
+    ...carry,
+    ...carryTIn,
+  ], { cond, body, numCondConsts: p.numCondConsts, numBodyConsts: nClosed + nConsts + nConstT });
+  let k = nCarry;
+  return [outs.slice(0, nCarry), carryNz.map((nz) => (nz ? outs[k++] : null))];
+}
+
+export const whilePrim: Primitive<WhileParams> = definePrimitive<WhileParams>({
+  name: 'while',
+  abstractEval(inputs, p) {
+    return inputs.slice(p.numCondConsts + p.numBodyConsts);
+  },
+  impl(inputs, p) {
+    const [condConsts, bodyConsts, init] = splitList(inputs, p.numCondConsts, p.numBodyConsts);
+    let carry: Tensor[] = init;
+    while ((evalJaxpr(p.cond, [...condConsts, ...carry])[0] as ConcreteTensor).buffer[0]) {
+      carry = evalJaxpr(p.body, [...bodyConsts, ...carry]);
+    }
+    return carry as ConcreteTensor[];
+  },
+  jvp: whileJvp,
+  higherOrder: {
+    innerPrograms: (p) => [
+      { name: 'cond', program: new ClosedJaxpr(p.cond, []) },
+      { name: 'body', program: new ClosedJaxpr(p.body, []) },
+    ],
+    partialEval: () => {
+      throw new NotDifferentiableError(REVERSE_MESSAGE);
+    },
+    partialEvalJaxpr: () => {
+      throw new NotDifferentiableError(REVERSE_MESSAGE);
+    },
+  },
+});
+
+/**
+ * Repeats `body` while `cond(carry)` is true; the carry keeps its structure, shapes and dtypes.
+ * Forward-mode differentiable; for reverse mode use `foriLoop` or `scan`, whose trip counts are
+ * static.
+ */
+export function whileLoop<C>(condFn: (carry: C) => Tensor, bodyFn: (carry: C) => C, init: C): C {
+  const [initLeaves, carryDef, paths] = tensorLeaves('whileLoop', 'the initial carry', init);
+  const avals = avalsOf(initLeaves);
+  const cond = traceTreeFn('whileLoop', (c) => condFn(c as C), [carryDef], [avals], 'condition');
+  const pred = cond.outLeaves;
+  if (pred.length !== 1 || pred[0].ndim !== 0 || pred[0].dtype !== 'bool') {
+    throw new ShapeError(
+      `whileLoop: the condition must return a bool scalar, got ${pred.join(', ') || 'nothing'}; ` +
+        'compare a scalar (e.g. lt(i, n)) or reduce the predicate first.',
+    );
+  }
+  const body = traceTreeFn('whileLoop', (c) => bodyFn(c as C), [carryDef], [avals], 'body');
+  if (!body.outDef.equals(carryDef)) {
+    throw new TreeStructureError(
+      `whileLoop: the body changed the structure of the carry (${carryDef.key} became ${body.outDef.key}).`,
+    );
+  }
+  body.outLeaves.forEach((a, i) => {
+    if (!a.equals(avals[i])) {
+      const Err = a.dtype !== avals[i].dtype ? DtypeError : ShapeError;
+      throw new Err(
+        `whileLoop: the carry${pathSuffix(paths[i])} enters the body as ${avals[i]} but comes out as ${a}; it must keep its type.`,
+      );
+    }
+  });
+  const outs = bind(
+    whilePrim,
+    [...cond.closed.consts, ...body.closed.consts, ...initLeaves],
+    {
+      cond: cond.closed.jaxpr,
+      body: body.closed.jaxpr,
+      numCondConsts: cond.closed.consts.length,
+      numBodyConsts: body.closed.consts.length,
+    },
+  );
+  return unflatten<C>(carryDef, outs);
+}
+
