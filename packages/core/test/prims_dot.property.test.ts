@@ -1,0 +1,245 @@
+// dot_general with random batch / contracting / free axes in random axis orders, and matmul
+// (vectors, matrices, N-D by 2-D, batched with broadcasting), against a plain-JS contraction.
+import { fc, test } from '@fast-check/vitest';
+import {
+  type DotGeneralParams,
+  dot,
+  dotGeneral,
+  grad,
+  matmul,
+  type Tensor,
+  tensor,
+} from '@loom/core';
+import { describe, expect } from 'vitest';
+import {
+  broadcastShapesArb,
+  caseOfShapeArb,
+  checkShapeRule,
+  expectClose,
+  expectTensor,
+  gradCheck,
+  permutationArb,
+  range,
+  ravel,
+  refBroadcastShape,
+  sizeOf,
+  type TensorCase,
+  t64,
+  unravel,
+} from './arbitraries.js';
+
+/** Plain-JS dot_general straight from the definition (JAX's output axis order). */
+function refDotGeneral(a: TensorCase, b: TensorCase, p: DotGeneralParams): TensorCase {
+  const lFree = range(a.shape.length).filter(
+    (i) => !p.lhsContracting.includes(i) && !p.lhsBatch.includes(i),
+  );
+  const rFree = range(b.shape.length).filter(
+    (i) => !p.rhsContracting.includes(i) && !p.rhsBatch.includes(i),
+  );
+  const shape = [
+    ...p.lhsBatch.map((i) => a.shape[i]),
+    ...lFree.map((i) => a.shape[i]),
+    ...rFree.map((i) => b.shape[i]),
+  ];
+  const contractShape = p.lhsContracting.map((i) => a.shape[i]);
+  const nb = p.lhsBatch.length;
+  const data = range(sizeOf(shape)).map((o) => {
+    const out = unravel(o, shape);
+    const ai = new Array<number>(a.shape.length).fill(0);
+    const bi = new Array<number>(b.shape.length).fill(0);
+    p.lhsBatch.forEach((ax, k) => {
+      ai[ax] = out[k];
+      bi[p.rhsBatch[k]] = out[k];
+    });
+    lFree.forEach((ax, k) => {
+      ai[ax] = out[nb + k];
+    });
+    rFree.forEach((ax, k) => {
+      bi[ax] = out[nb + lFree.length + k];
+    });
+    let s = 0;
+    for (let c = 0; c < sizeOf(contractShape); c++) {
+      const ci = unravel(c, contractShape);
+      p.lhsContracting.forEach((ax, k) => {
+        ai[ax] = ci[k];
+        bi[p.rhsContracting[k]] = ci[k];
+      });
+      s += a.data[ravel(ai, a.shape)] * b.data[ravel(bi, b.shape)];
+    }
+    return s;
+  });
+  return { shape, data };
+}
+
+/**
+ * Random dimension numbers: nb batch, nc contracting, nl / nr free axes (each size 1..3, rank ≤ 4),
+ * laid out in a random axis order in each operand (so contracting/batch lists are unsorted too).
+ */
+const dotGeneralArb = fc
+  .record({
+    nb: fc.integer({ min: 0, max: 2 }),
+    nc: fc.integer({ min: 0, max: 2 }),
+    nl: fc.integer({ min: 0, max: 2 }),
+    nr: fc.integer({ min: 0, max: 2 }),
+  })
+  .filter(({ nb, nc, nl, nr }) => nb + nc + Math.max(nl, nr) <= 4)
+  .chain(({ nb, nc, nl, nr }) => {
+    const sizes = (n: number) =>
+      fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n });
+    return fc
+      .record({
+        batch: sizes(nb),
+        contract: sizes(nc),
+        lfree: sizes(nl),
+        rfree: sizes(nr),
+        lperm: permutationArb(nb + nc + nl),
+        rperm: permutationArb(nb + nc + nr),
+        contractOrder: permutationArb(nc),
+      })
+      .chain(({ batch, contract, lfree, rfree, lperm, rperm, contractOrder }) => {
+        // Logical items: batch 0..nb-1, contracting nb..nb+nc-1, free after. lperm[j] = item at axis j.
+        const lItems = [...batch, ...contract, ...lfree];
+        const rItems = [...batch, ...contract, ...rfree];
+        const lShape = lperm.map((item) => lItems[item]);
+        const rShape = rperm.map((item) => rItems[item]);
+        const where = (perm: number[], item: number) => perm.indexOf(item);
+        const params: DotGeneralParams = {
+          lhsBatch: range(nb).map((i) => where(lperm, i)),
+          rhsBatch: range(nb).map((i) => where(rperm, i)),
+          lhsContracting: contractOrder.map((i) => where(lperm, nb + i)),
+          rhsContracting: contractOrder.map((i) => where(rperm, nb + i)),
+        };
+        return fc.tuple(caseOfShapeArb(lShape), caseOfShapeArb(rShape), fc.constant(params));
+      });
+  });
+
+describe('dot_general', () => {
+  test.prop([dotGeneralArb], { numRuns: 20 })(
+    'checkGrads w.r.t. both operands, order 2',
+    ([a, b, p]) => {
+      gradCheck((x: Tensor, y: Tensor) => dotGeneral(x, y, p), [t64(a), t64(b)], { order: 2 });
+    },
+  );
+
+  test.prop([dotGeneralArb])(
+    'shape rule and values against a plain-JS contraction',
+    ([a, b, p]) => {
+      const out = checkShapeRule((x, y) => dotGeneral(x, y, p), [t64(a), t64(b)]);
+      expectTensor(out, refDotGeneral(a, b, p), 'float64', { rtol: 1e-13, atol: 1e-13 });
+    },
+  );
+
+  test.prop([dotGeneralArb])(
+    'gradients have the operand shapes and match the closed form',
+    ([a, b, p]) => {
+      // d/dA Σ dot_general(A, B) = dot_general(1, B) laid out like A: check with a JS sum.
+      const [ga, gb] = grad((x: Tensor, y: Tensor) => dotGeneral(x, y, p).sum(), {
+        argnums: [0, 1],
+      })(t64(a), t64(b));
+      expect([...ga.shape]).toEqual(a.shape);
+      expect([...gb.shape]).toEqual(b.shape);
+      const ea = a.data.map((_, i) => {
+        const unit = { shape: a.shape, data: a.data.map((__, j) => (i === j ? 1 : 0)) };
+        return refDotGeneral(unit, b, p).data.reduce((s, v) => s + v, 0);
+      });
+      const eb = b.data.map((_, i) => {
+        const unit = { shape: b.shape, data: b.data.map((__, j) => (i === j ? 1 : 0)) };
+        return refDotGeneral(a, unit, p).data.reduce((s, v) => s + v, 0);
+      });
+      expectClose(ga.data(), ea, { rtol: 1e-13, atol: 1e-13 });
+      expectClose(gb.data(), eb, { rtol: 1e-13, atol: 1e-13 });
+    },
+  );
+});
+
+/** numpy matmul semantics, written out. */
+function refMatmul(a: TensorCase, b: TensorCase): TensorCase {
+  const aM = a.shape.length === 1 ? { shape: [1, a.shape[0]], data: a.data } : a;
+  const bM = b.shape.length === 1 ? { shape: [b.shape[0], 1], data: b.data } : b;
+  const [m, k] = aM.shape.slice(-2);
+  const n = bM.shape[bM.shape.length - 1];
+  const batch = refBroadcastShape(aM.shape.slice(0, -2), bM.shape.slice(0, -2));
+  const full = [...batch, m, n];
+  const data = range(sizeOf(full)).map((o) => {
+    const idx = unravel(o, full);
+    const bIdx = idx.slice(0, batch.length);
+    const pick = (c: { shape: number[]; data: number[] }, r: number, col: number) => {
+      const lead = c.shape.slice(0, -2);
+      const off = bIdx.length - lead.length;
+      return c.data[ravel([...lead.map((d, i) => (d === 1 ? 0 : bIdx[i + off])), r, col], c.shape)];
+    };
+    let s = 0;
+    for (let p = 0; p < k; p++)
+      s += pick(aM, idx[batch.length], p) * pick(bM, p, idx[batch.length + 1]);
+    return s;
+  });
+  let shape = [...batch, m, n];
+  if (a.shape.length === 1) shape = shape.filter((_, i) => i !== batch.length);
+  if (b.shape.length === 1) shape = shape.slice(0, -1);
+  return { shape, data };
+}
+
+/** Operands for matmul: vectors, matrices, N-D × 2-D, and batched with broadcast leading axes. */
+const matmulArb = fc
+  .tuple(
+    broadcastShapesArb(2, { maxRank: 2, maxDim: 3 }),
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 4 }),
+    fc.constantFrom('vv', 'mv', 'vm', 'mm', 'nd2', 'batched', 'vb', 'bv'),
+  )
+  .chain(([[ba, bb], m, k, n, kind]) => {
+    const shapes: Record<string, [number[], number[]]> = {
+      vv: [[k], [k]],
+      mv: [[m, k], [k]],
+      vm: [[k], [k, n]],
+      mm: [
+        [m, k],
+        [k, n],
+      ],
+      nd2: [
+        [...ba, m, k],
+        [k, n],
+      ],
+      batched: [
+        [...ba, m, k],
+        [...bb, k, n],
+      ],
+      vb: [[k], [...bb, 2, k, n]],
+      bv: [[...ba, 2, m, k], [k]],
+    };
+    const [sa, sb] = shapes[kind];
+    return fc.tuple(caseOfShapeArb(sa), caseOfShapeArb(sb));
+  });
+
+describe('matmul', () => {
+  test.prop([matmulArb], { numRuns: 20 })('checkGrads w.r.t. both operands, order 2', ([a, b]) => {
+    gradCheck((x: Tensor, y: Tensor) => matmul(x, y), [t64(a), t64(b)], { order: 2 });
+  });
+
+  test.prop([matmulArb])(
+    'shape rule and values follow numpy matmul (batched, broadcast, vectors)',
+    ([a, b]) => {
+      const out = checkShapeRule((x, y) => matmul(x, y), [t64(a), t64(b)]);
+      expectTensor(out, refMatmul(a, b), 'float64', { rtol: 1e-13, atol: 1e-13 });
+      expectTensor(dot(t64(a), t64(b)), refMatmul(a, b), 'float64', { rtol: 1e-13, atol: 1e-13 });
+    },
+  );
+
+  test('a broadcast batch: [2,1,3,4] @ [5,4,2] has shape [2,5,3,2]', () => {
+    const a = { shape: [2, 1, 3, 4], data: range(24).map((i) => i / 10) };
+    const b = { shape: [5, 4, 2], data: range(40).map((i) => (i % 7) - 3) };
+    const out = matmul(t64(a), t64(b));
+    expectTensor(out, refMatmul(a, b), 'float64', { rtol: 1e-13, atol: 1e-13 });
+    expect([...out.shape]).toEqual([2, 5, 3, 2]);
+  });
+
+  test('int32 by float64 promotes; float32 stays float32', () => {
+    const i = tensor([[1, 2]], { dtype: 'int32' });
+    const f = tensor(new Float64Array([0.5, 0.25]), { shape: [2, 1] });
+    const out = matmul(i, f);
+    expect(out.dtype).toBe('float64');
+    expect(Array.from(out.data())).toEqual([1]);
+    expect(matmul(tensor([[1, 2]]), tensor([[3], [4]])).dtype).toBe('float32');
+  });
+});
