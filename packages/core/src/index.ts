@@ -5,6 +5,12 @@
  */
 import './ops/methods.js';
 
+export { checkpoint } from './control/checkpoint.js';
+export { cond } from './control/cond.js';
+export { foriLoop } from './control/fori_loop.js';
+// Control flow.
+export { type ScanOptions, scan } from './control/scan.js';
+export { whileLoop } from './control/while_loop.js';
 export * from './errors.js';
 export { jaxprToDot } from './ir/dot.js';
 export { evalJaxpr } from './ir/eval.js';
@@ -85,14 +91,11 @@ export { type CheckGradsOptions, checkGrads, GradientCheckError } from './testin
 // Transformations and IR.
 export { type GradOf, type GradOptions, grad, jvp, valueAndGrad, vjp } from './transforms/api.js';
 export { hessian, jacfwd, jacrev } from './transforms/jacobian.js';
+export {
+  type SavedResidual,
+  type SavedResidualsReport,
+  savedResiduals,
+} from './transforms/saved_residuals.js';
 // Pytrees.
 export * as tree from './tree/index.js';
 export type { MapLeaves, Tree, TreeDef } from './tree/tree.js';
-
-// Control flow.
-export { scan, type ScanOptions } from './control/scan.js';
-export { cond } from './control/cond.js';
-export { whileLoop } from './control/while_loop.js';
-export { foriLoop } from './control/fori_loop.js';
-export { checkpoint } from './control/checkpoint.js';
-export { type SavedResidual, type SavedResidualsReport, savedResiduals } from './transforms/saved_residuals.js';

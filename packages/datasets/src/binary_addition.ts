@@ -70,7 +70,10 @@ export interface BinaryAddition {
    * Fixed train/test sets of distinct problems: the first `train` distinct pairs of the stream,
    * then the next `test` pairs not seen before, so no (a, b) pair is in both sets.
    */
-  splits(sizes: AdditionSplitSizes): { readonly train: AdditionBatch; readonly test: AdditionBatch };
+  splits(sizes: AdditionSplitSizes): {
+    readonly train: AdditionBatch;
+    readonly test: AdditionBatch;
+  };
 }
 
 /** Checks `binaryAddition`'s options; `bits` defaults to 8. */

@@ -114,7 +114,12 @@ export function charCorpus(text: string): CharCorpus {
     for (let i = 0; i < values.length; i++) {
       const id = values[i];
       if (!(Number.isInteger(id) && id >= 0 && id < vocab.length)) {
-        throw optionError('charCorpus.decode', `ids[${i}]`, id, `an integer from 0 to ${vocab.length - 1}`);
+        throw optionError(
+          'charCorpus.decode',
+          `ids[${i}]`,
+          id,
+          `an integer from 0 to ${vocab.length - 1}`,
+        );
       }
       out += vocab[id];
     }

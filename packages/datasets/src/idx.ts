@@ -18,12 +18,12 @@ export const IDX_LABELS_MAGIC = 0x00000801;
 
 const U8 = 0x08;
 const TYPE_NAMES: Readonly<Record<number, string>> = {
-  0x08: 'unsigned byte',
-  0x09: 'signed byte',
-  0x0b: 'int16',
-  0x0c: 'int32',
-  0x0d: 'float32',
-  0x0e: 'float64',
+  8: 'unsigned byte',
+  9: 'signed byte',
+  11: 'int16',
+  12: 'int32',
+  13: 'float32',
+  14: 'float64',
 };
 
 /** A parsed IDX array of unsigned bytes. */
@@ -225,7 +225,9 @@ export function encodeIdx(dims: readonly number[], data: ArrayLike<number>): Uin
   const view = new DataView(out.buffer);
   out[2] = U8;
   out[3] = dims.length;
-  dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+  dims.forEach((d, i) => {
+    view.setUint32(4 + 4 * i, d, false);
+  });
   for (let i = 0; i < size; i++) {
     const v = data[i];
     if (!(Number.isInteger(v) && v >= 0 && v <= 255)) {

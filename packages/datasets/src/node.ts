@@ -77,9 +77,9 @@ function candidates(stem: string): string[] {
   return [stem, `${stem}.gz`, dotted, `${dotted}.gz`];
 }
 
-async function findFile(fn: string, dir: string, stem: string): Promise<string> {
-  const names = candidates(stem);
-  for (const name of names) {
+/** The first candidate name for `stem` that is a file in `dir`, if any. */
+async function findFile(dir: string, stem: string): Promise<string | undefined> {
+  for (const name of candidates(stem)) {
     const path = join(dir, name);
     try {
       if ((await stat(path)).isFile()) return path;
@@ -87,10 +87,7 @@ async function findFile(fn: string, dir: string, stem: string): Promise<string> 
       // Missing is the expected case for all but one candidate.
     }
   }
-  throw new DatasetError(
-    `${fn}: no ${stem} file in ${JSON.stringify(dir)}; tried ${names.join(', ')}. Point dir at ` +
-      'a folder with the four MNIST-format files (e.g. where a dataset-fashion-mnist package installs them).',
-  );
+  return undefined;
 }
 
 /**
@@ -106,14 +103,24 @@ export async function loadMnistDir(
   if (typeof dir !== 'string' || dir.length === 0) {
     throw optionError(fn, 'dir', dir, 'a non-empty directory path');
   }
-  const [trainImages, trainLabels, testImages, testLabels] = await Promise.all(
-    [
-      MNIST_STEMS.trainImages,
-      MNIST_STEMS.trainLabels,
-      MNIST_STEMS.testImages,
-      MNIST_STEMS.testLabels,
-    ].map((stem) => findFile(fn, dir, stem)),
-  );
+  const stems = [
+    MNIST_STEMS.trainImages,
+    MNIST_STEMS.trainLabels,
+    MNIST_STEMS.testImages,
+    MNIST_STEMS.testLabels,
+  ];
+  const paths = await Promise.all(stems.map((stem) => findFile(dir, stem)));
+  const missing = stems.filter((_, i) => paths[i] === undefined);
+  if (missing.length > 0) {
+    // All missing files in one message, so a half-copied directory is diagnosed in one go.
+    throw new DatasetError(
+      `${fn}: no ${missing.join(', ')} in ${JSON.stringify(dir)}; for each, tried the name as ` +
+        `is, with .gz, and dotted (e.g. ${candidates(missing[0]).join(', ')}). Point dir at a ` +
+        'folder with the four MNIST-format files (e.g. where a dataset-fashion-mnist package ' +
+        'installs them).',
+    );
+  }
+  const [trainImages, trainLabels, testImages, testLabels] = paths as string[];
   const [train, test] = await Promise.all([
     loadIdxPair(trainImages, trainLabels, options),
     loadIdxPair(testImages, testLabels, options),

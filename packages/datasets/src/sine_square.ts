@@ -151,7 +151,8 @@ export function sineSquare(options: SineSquareOptions): SineSquare {
   for (let id = 0; id < n; id++) {
     const base = bases[id < perClass ? 0 : 1];
     for (let i = 0; i < T; i++) {
-      for (let f = 0; f < F; f++) values[id * stride + i * F + f] = base[i] + noise * rng.nextNormal();
+      for (let f = 0; f < F; f++)
+        values[id * stride + i * F + f] = base[i] + noise * rng.nextNormal();
     }
   }
   const order = permutation(n, rng);

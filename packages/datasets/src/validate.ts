@@ -5,7 +5,7 @@
  * compose with `pipe` and the first bad option stops the rest.
  */
 import * as E from 'fp-ts/lib/Either.js';
-import { DatasetError, optionError } from './errors.js';
+import { type DatasetError, optionError } from './errors.js';
 
 /** The result of a check: the accepted value or the error describing what was wrong. */
 export type Validation<A> = E.Either<DatasetError, A>;
@@ -32,7 +32,9 @@ export function numberIn(
   max: number,
 ): Validation<number> {
   const describe =
-    max === Number.POSITIVE_INFINITY ? `a finite number ≥ ${min}` : `a number from ${min} to ${max}`;
+    max === Number.POSITIVE_INFINITY
+      ? `a finite number ≥ ${min}`
+      : `a number from ${min} to ${max}`;
   return typeof value === 'number' && Number.isFinite(value) && value >= min && value <= max
     ? E.right(value)
     : E.left(optionError(fn, option, value, describe));
@@ -77,9 +79,7 @@ export function oneOf<const S extends string>(
 ): Validation<S> {
   return typeof value === 'string' && (choices as readonly string[]).includes(value)
     ? E.right(value as S)
-    : E.left(
-        optionError(fn, option, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`),
-      );
+    : E.left(optionError(fn, option, value, `one of ${choices.map((c) => `'${c}'`).join(', ')}`));
 }
 
 /** Accepts a string with at least one character. */

@@ -5,9 +5,19 @@ import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, type MaybeZero, type Primitive, UndefPrimal } from '../trace/primitive.js';
+import {
+  definePrimitive,
+  type MaybeZero,
+  type Primitive,
+  UndefPrimal,
+} from '../trace/primitive.js';
 import { bind } from '../trace/trace.js';
-import { dce, jvpJaxpr, type PartialEvalJaxprResult, partialEvalJaxpr } from '../transforms/jaxpr_transforms.js';
+import {
+  dce,
+  jvpJaxpr,
+  type PartialEvalJaxprResult,
+  partialEvalJaxpr,
+} from '../transforms/jaxpr_transforms.js';
 import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
 import { unflatten } from '../tree/tree.js';
@@ -21,12 +31,34 @@ export interface RematParams {
 
 /** The known outputs' jaxpr (inputs: the known inputs) and the full body for the unknown side. */
 function split(body: Jaxpr, unknowns: boolean[]) {
-  const { outUnknowns } = partialEvalJaxpr(body, unknowns, body.outs.map(() => false));
+  const { outUnknowns } = partialEvalJaxpr(
+    body,
+    unknowns,
+    body.outs.map(() => false),
+  );
   const knownIdx = where(outUnknowns, false);
   const unknownIdx = where(outUnknowns, true);
-  const known = dce(new Jaxpr(body.inBinders, body.eqns, knownIdx.map((i) => body.outs[i])), knownIdx.map(() => true)).jaxpr;
-  const knownBody = new Jaxpr(where(unknowns, false).map((i) => body.inBinders[i]), known.eqns, known.outs);
-  const unknown = dce(new Jaxpr(body.inBinders, body.eqns, unknownIdx.map((i) => body.outs[i])), unknownIdx.map(() => true)).jaxpr;
+  const known = dce(
+    new Jaxpr(
+      body.inBinders,
+      body.eqns,
+      knownIdx.map((i) => body.outs[i]),
+    ),
+    knownIdx.map(() => true),
+  ).jaxpr;
+  const knownBody = new Jaxpr(
+    where(unknowns, false).map((i) => body.inBinders[i]),
+    known.eqns,
+    known.outs,
+  );
+  const unknown = dce(
+    new Jaxpr(
+      body.inBinders,
+      body.eqns,
+      unknownIdx.map((i) => body.outs[i]),
+    ),
+    unknownIdx.map(() => true),
+  ).jaxpr;
   return { outUnknowns, knownBody, unknownBody: unknown };
 }
 
@@ -43,7 +75,15 @@ function rematPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: Remat
   const knownOuts = bind(rematPrim, knownVals, { body: knownBody });
   // The unknown side re-runs the whole body: its residuals are just the known inputs.
   const params: RematParams = { body: unknownBody };
-  const outs = trace.stage(rematPrim as Primitive, tracers, params, rematPrim.abstractEval(tracers.map((t) => t.aval), params));
+  const outs = trace.stage(
+    rematPrim as Primitive,
+    tracers,
+    params,
+    rematPrim.abstractEval(
+      tracers.map((t) => t.aval),
+      params,
+    ),
+  );
   return merge<Tensor>(outUnknowns, knownOuts, outs);
 }
 
@@ -54,8 +94,23 @@ function rematPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprR
   const unknownOutVars = eqn.outBinders.filter((_, i) => outUnknowns[i]);
   const knownInputs = eqn.inputs.filter((_, i) => !unknowns[i]);
   return {
-    known: knownOutVars.length > 0 ? [{ prim: rematPrim as Primitive, inputs: knownInputs, params: { body: knownBody }, outBinders: knownOutVars }] : [],
-    unknown: { prim: rematPrim as Primitive, inputs: eqn.inputs, params: { body: unknownBody }, outBinders: unknownOutVars },
+    known:
+      knownOutVars.length > 0
+        ? [
+            {
+              prim: rematPrim as Primitive,
+              inputs: knownInputs,
+              params: { body: knownBody },
+              outBinders: knownOutVars,
+            },
+          ]
+        : [],
+    unknown: {
+      prim: rematPrim as Primitive,
+      inputs: eqn.inputs,
+      params: { body: unknownBody },
+      outBinders: unknownOutVars,
+    },
     outUnknowns,
     residuals: knownInputs.filter((a): a is Var => a instanceof Var),
   };
@@ -71,10 +126,18 @@ export const rematPrim: Primitive<RematParams> = definePrimitive<RematParams>({
   },
   jvp(primals, tangents, p) {
     const nz = tangents.map((t) => t !== null);
-    const { jaxpr, outNonzeros } = jvpJaxpr(p.body, nz, p.body.outs.map(() => false));
+    const { jaxpr, outNonzeros } = jvpJaxpr(
+      p.body,
+      nz,
+      p.body.outs.map(() => false),
+    );
     const body = new Jaxpr(jaxpr.jaxpr.inBinders, jaxpr.jaxpr.eqns, jaxpr.jaxpr.outs);
     // The JVP'd body's own constants become leading inputs.
-    const outs = bind(rematPrim, [...jaxpr.consts, ...primals, ...(tangents.filter((t) => t !== null) as Tensor[])], { body });
+    const outs = bind(
+      rematPrim,
+      [...jaxpr.consts, ...primals, ...(tangents.filter((t) => t !== null) as Tensor[])],
+      { body },
+    );
     const n = p.body.outs.length;
     let k = n;
     return [outs.slice(0, n), outNonzeros.map((z) => (z ? outs[k++] : null))];
@@ -102,7 +165,13 @@ function scatterBack(inputs: (Tensor | UndefPrimal)[], cts: MaybeZero[]): MaybeZ
 export function checkpoint<A extends unknown[], R>(f: (...args: A) => R): (...args: A) => R {
   return (...args: A) => {
     const [leaves, argsDef] = tensorLeaves('checkpoint', 'argument', args);
-    const traced = traceTreeFn('checkpoint', (a) => f(...(a as A)), [argsDef], [avalsOf(leaves)], 'function');
+    const traced = traceTreeFn(
+      'checkpoint',
+      (a) => f(...(a as A)),
+      [argsDef],
+      [avalsOf(leaves)],
+      'function',
+    );
     const outs = bind(rematPrim, [...traced.closed.consts, ...leaves], {
       body: traced.closed.jaxpr,
     });

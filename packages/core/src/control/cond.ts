@@ -6,14 +6,23 @@ import { LoomError, ShapeError, TreeStructureError } from '../errors.js';
 import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
+import { broadcastTo } from '../prims/broadcast_in_dim.js';
 import type { ShapedArray } from '../tensor/aval.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
 import { scalar, zeros } from '../tensor/create.js';
-import { broadcastTo } from '../prims/broadcast_in_dim.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, type MaybeZero, type Primitive, UndefPrimal } from '../trace/primitive.js';
+import {
+  definePrimitive,
+  type MaybeZero,
+  type Primitive,
+  UndefPrimal,
+} from '../trace/primitive.js';
 import { bind } from '../trace/trace.js';
-import { jvpJaxpr, type PartialEvalJaxprResult, partialEvalJaxpr } from '../transforms/jaxpr_transforms.js';
+import {
+  jvpJaxpr,
+  type PartialEvalJaxprResult,
+  partialEvalJaxpr,
+} from '../transforms/jaxpr_transforms.js';
 import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
 import { unflatten } from '../tree/tree.js';
@@ -27,21 +36,52 @@ export interface CondParams {
 }
 
 /** Puts two closed branches on one operand list: [consts of false, consts of true, operands]. */
-function joinBranches(f: ClosedJaxpr, t: ClosedJaxpr): { branches: [Jaxpr, Jaxpr]; consts: Tensor[] } {
+function joinBranches(
+  f: ClosedJaxpr,
+  t: ClosedJaxpr,
+): { branches: [Jaxpr, Jaxpr]; consts: Tensor[] } {
   const fc = f.consts.map((c) => c.aval);
   const tc = t.consts.map((c) => c.aval);
-  const fj = new Jaxpr([...f.jaxpr.inBinders.slice(0, fc.length), ...tc.map((a) => new Var(a)), ...f.jaxpr.inBinders.slice(fc.length)], f.jaxpr.eqns, f.jaxpr.outs);
-  const tj = new Jaxpr([...fc.map((a) => new Var(a)), ...t.jaxpr.inBinders], t.jaxpr.eqns, t.jaxpr.outs);
+  const fj = new Jaxpr(
+    [
+      ...f.jaxpr.inBinders.slice(0, fc.length),
+      ...tc.map((a) => new Var(a)),
+      ...f.jaxpr.inBinders.slice(fc.length),
+    ],
+    f.jaxpr.eqns,
+    f.jaxpr.outs,
+  );
+  const tj = new Jaxpr(
+    [...fc.map((a) => new Var(a)), ...t.jaxpr.inBinders],
+    t.jaxpr.eqns,
+    t.jaxpr.outs,
+  );
   return { branches: [fj, tj], consts: [...f.consts, ...t.consts] };
 }
 
 function condJvp(primals: Tensor[], tangents: MaybeZero[], p: CondParams): [Tensor[], MaybeZero[]] {
   const nz = tangents.slice(1).map((t) => t !== null);
-  const first = p.branches.map((b) => jvpJaxpr(b, nz, b.outs.map(() => false)).outNonzeros);
+  const first = p.branches.map(
+    (b) =>
+      jvpJaxpr(
+        b,
+        nz,
+        b.outs.map(() => false),
+      ).outNonzeros,
+  );
   const outNz = first[0].map((z, i) => z || first[1][i]);
   const [jf, jt] = p.branches.map((b) => jvpJaxpr(b, nz, outNz).jaxpr);
   const { branches, consts } = joinBranches(jf, jt);
-  const outs = bind(condPrim, [primals[0], ...consts, ...primals.slice(1), ...(tangents.slice(1).filter((t) => t !== null) as Tensor[])], { branches });
+  const outs = bind(
+    condPrim,
+    [
+      primals[0],
+      ...consts,
+      ...primals.slice(1),
+      ...(tangents.slice(1).filter((t) => t !== null) as Tensor[]),
+    ],
+    { branches },
+  );
   const n = p.branches[0].outs.length;
   let k = n;
   return [outs.slice(0, n), outNz.map((z) => (z ? outs[k++] : null))];
@@ -53,7 +93,8 @@ function planCond(p: CondParams, unknowns: boolean[]) {
   let splits = p.branches.map((b) => partialEvalJaxpr(b, unknowns, inst));
   for (;;) {
     const union = splits[0].outUnknowns.map((u, i) => u || splits[1].outUnknowns[i]);
-    if (union.every((u, i) => u === splits[0].outUnknowns[i] && u === splits[1].outUnknowns[i])) break;
+    if (union.every((u, i) => u === splits[0].outUnknowns[i] && u === splits[1].outUnknowns[i]))
+      break;
     inst = union;
     splits = p.branches.map((b) => partialEvalJaxpr(b, unknowns, inst));
   }
@@ -69,7 +110,11 @@ function planCond(p: CondParams, unknowns: boolean[]) {
         const own = outs.slice(nKnownOuts);
         // Zeros built from a literal, so the branch captures no constant arrays.
         const zf = (a: ShapedArray) => broadcastTo(scalar(0, a.dtype), a.shape);
-        return [...outs.slice(0, nKnownOuts), ...(i === 0 ? own : resAvals[0].map(zf)), ...(i === 1 ? own : resAvals[1].map(zf))];
+        return [
+          ...outs.slice(0, nKnownOuts),
+          ...(i === 0 ? own : resAvals[0].map(zf)),
+          ...(i === 1 ? own : resAvals[1].map(zf)),
+        ];
       },
       s.known.inAvals,
       'cond branch (known part)',
@@ -86,7 +131,11 @@ function planCond(p: CondParams, unknowns: boolean[]) {
 }
 
 function insertInputs(j: Jaxpr, at: number, avals: ShapedArray[]): Jaxpr {
-  return new Jaxpr([...j.inBinders.slice(0, at), ...avals.map((a) => new Var(a)), ...j.inBinders.slice(at)], j.eqns, j.outs);
+  return new Jaxpr(
+    [...j.inBinders.slice(0, at), ...avals.map((a) => new Var(a)), ...j.inBinders.slice(at)],
+    j.eqns,
+    j.outs,
+  );
 }
 
 function merge<T>(outUnknowns: boolean[], known: T[], unknown: T[]): T[] {
@@ -100,12 +149,22 @@ function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondPa
   const unknowns = ops.map((t) => !t.pval.known);
   const plan = planCond(p, unknowns);
   const knownOps = ops.filter((t) => t.pval.known).map((t) => t.fullLower());
-  const knownRes = bind(condPrim, [pred.fullLower(), ...plan.known.consts, ...knownOps], { branches: plan.known.branches });
+  const knownRes = bind(condPrim, [pred.fullLower(), ...plan.known.consts, ...knownOps], {
+    branches: plan.known.branches,
+  });
   const knownOuts = knownRes.slice(0, plan.nKnownOuts);
   const residuals = knownRes.slice(plan.nKnownOuts).map((r) => trace.pure(r) as PETracer);
   const params: CondParams = { branches: plan.unknownBranches };
   const operands = [pred, ...residuals, ...ops.filter((t) => !t.pval.known)];
-  const outs = trace.stage(condPrim as Primitive, operands, params, condPrim.abstractEval(operands.map((t) => t.aval), params));
+  const outs = trace.stage(
+    condPrim as Primitive,
+    operands,
+    params,
+    condPrim.abstractEval(
+      operands.map((t) => t.aval),
+      params,
+    ),
+  );
   return merge<Tensor>(plan.outUnknowns, knownOuts, outs);
 }
 
@@ -122,15 +181,31 @@ function condPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprRe
     throw new LoomError('internal: cond partial evaluation captured constants inside a jaxpr');
   }
   return {
-    known: [{ prim: condPrim as Primitive, inputs: [pred, ...knownOps], params: { branches: plan.known.branches }, outBinders: [...knownOutVars, ...resVars] }],
-    unknown: { prim: condPrim as Primitive, inputs: [pred, ...resVars, ...ops.filter((_, i) => unknowns[i + 1])], params: { branches: plan.unknownBranches }, outBinders: eqn.outBinders.filter((_, i) => plan.outUnknowns[i]) },
+    known: [
+      {
+        prim: condPrim as Primitive,
+        inputs: [pred, ...knownOps],
+        params: { branches: plan.known.branches },
+        outBinders: [...knownOutVars, ...resVars],
+      },
+    ],
+    unknown: {
+      prim: condPrim as Primitive,
+      inputs: [pred, ...resVars, ...ops.filter((_, i) => unknowns[i + 1])],
+      params: { branches: plan.unknownBranches },
+      outBinders: eqn.outBinders.filter((_, i) => plan.outUnknowns[i]),
+    },
     outUnknowns: plan.outUnknowns,
     // The unknown cond reads the predicate and the residuals; known operands stay on the known side.
     residuals: [pred, ...resVars].filter((a): a is Var => a instanceof Var),
   };
 }
 
-function condTranspose(cts: MaybeZero[], inputs: (Tensor | UndefPrimal)[], p: CondParams): MaybeZero[] {
+function condTranspose(
+  cts: MaybeZero[],
+  inputs: (Tensor | UndefPrimal)[],
+  p: CondParams,
+): MaybeZero[] {
   const [pred, ...ops] = inputs;
   const linear = ops.map((o) => o instanceof UndefPrimal);
   const nonLinear = ops.filter((o): o is Tensor => !(o instanceof UndefPrimal));
@@ -142,15 +217,28 @@ function condTranspose(cts: MaybeZero[], inputs: (Tensor | UndefPrimal)[], p: Co
         const nl = args.slice(0, nonLinear.length);
         const ctIn = args.slice(nonLinear.length);
         let k = 0;
-        const bodyArgs = ops.map((o, i) => (linear[i] ? new UndefPrimal((o as UndefPrimal).aval) : nl[k++]));
-        return transposeJaxpr(b, bodyArgs, ctIn).map((c, i) => c ?? zeros(linAvals[i].shape, linAvals[i].dtype));
+        const bodyArgs = ops.map((o, i) =>
+          linear[i] ? new UndefPrimal((o as UndefPrimal).aval) : nl[k++],
+        );
+        return transposeJaxpr(b, bodyArgs, ctIn).map(
+          (c, i) => c ?? zeros(linAvals[i].shape, linAvals[i].dtype),
+        );
       },
       [...nonLinear.map((t) => t.aval), ...outAvals],
       'transpose of a cond branch',
     ),
   );
   const { branches, consts } = joinBranches(transposed[0], transposed[1]);
-  const res = bind(condPrim, [pred as Tensor, ...consts, ...nonLinear, ...cts.map((c, i) => c ?? zeros(outAvals[i].shape, outAvals[i].dtype))], { branches });
+  const res = bind(
+    condPrim,
+    [
+      pred as Tensor,
+      ...consts,
+      ...nonLinear,
+      ...cts.map((c, i) => c ?? zeros(outAvals[i].shape, outAvals[i].dtype)),
+    ],
+    { branches },
+  );
   let k = 0;
   return [null, ...linear.map((l) => (l ? res[k++] : null))];
 }
@@ -180,7 +268,12 @@ export const condPrim: Primitive<CondParams> = definePrimitive<CondParams>({
  * and must return the same structure and types; only the chosen one runs. Differentiable in both
  * modes. `pred` must be a bool scalar.
  */
-export function cond<A extends unknown[], R>(pred: Tensor, onTrue: (...ops: A) => R, onFalse: (...ops: A) => R, ...operands: A): R {
+export function cond<A extends unknown[], R>(
+  pred: Tensor,
+  onTrue: (...ops: A) => R,
+  onFalse: (...ops: A) => R,
+  ...operands: A
+): R {
   if (pred.ndim !== 0 || pred.dtype !== 'bool') {
     throw new ShapeError(
       `cond: the predicate must be a bool scalar, got ${pred.aval}; compare to get a bool and reduce it (e.g. with max) to a scalar.`,
@@ -191,15 +284,18 @@ export function cond<A extends unknown[], R>(pred: Tensor, onTrue: (...ops: A) =
   const t = traceTreeFn('cond', (ops) => onTrue(...(ops as A)), [def], [avals], 'true branch');
   const f = traceTreeFn('cond', (ops) => onFalse(...(ops as A)), [def], [avals], 'false branch');
   if (!t.outDef.equals(f.outDef)) {
-    throw new TreeStructureError(`cond: the branches return different structures (true: ${t.outDef.key}, false: ${f.outDef.key}).`);
+    throw new TreeStructureError(
+      `cond: the branches return different structures (true: ${t.outDef.key}, false: ${f.outDef.key}).`,
+    );
   }
   t.outLeaves.forEach((a, i) => {
     if (!a.equals(f.outLeaves[i])) {
-      throw new ShapeError(`cond: output ${i} is ${a} in the true branch but ${f.outLeaves[i]} in the false branch; both must match.`);
+      throw new ShapeError(
+        `cond: output ${i} is ${a} in the true branch but ${f.outLeaves[i]} in the false branch; both must match.`,
+      );
     }
   });
   const { branches, consts } = joinBranches(f.closed, t.closed);
   const outs = bind(condPrim, [pred, ...consts, ...leaves], { branches });
   return unflatten<R>(t.outDef, outs);
 }
-

@@ -10,7 +10,12 @@ import { scan } from './scan.js';
  * `scan` over the trip count (the index travels in the carry as an int32 scalar), so it is
  * differentiable in both modes, unlike `whileLoop`.
  */
-export function foriLoop<C>(lower: number, upper: number, body: (i: Tensor, carry: C) => C, init: C): C {
+export function foriLoop<C>(
+  lower: number,
+  upper: number,
+  body: (i: Tensor, carry: C) => C,
+  init: C,
+): C {
   if (!Number.isInteger(lower) || !Number.isInteger(upper)) {
     throw new InvalidArgumentError(
       `foriLoop: bounds must be static integers, got lower=${lower}, upper=${upper}; for a bound ` +

@@ -8,9 +8,9 @@ import {
   jvp,
   lt,
   NotDifferentiableError,
+  ShapeError,
   savedResiduals,
   scan,
-  ShapeError,
   sum,
   type Tensor,
   tanh,
@@ -30,29 +30,55 @@ describe('whileLoop', () => {
     );
     expect(out.n.item()).toBe(6);
     expect(out.x.toArray()).toEqual([4 / 64, 3 / 64]);
-    const counted = whileLoop((i: Tensor) => lt(i, 5), (i) => i.add(1), tensor(0, { dtype: 'int32' }).reshape([]));
+    const counted = whileLoop(
+      (i: Tensor) => lt(i, 5),
+      (i) => i.add(1),
+      tensor(0, { dtype: 'int32' }).reshape([]),
+    );
     expect(counted.item()).toBe(5);
   });
   test('jvp through whileLoop equals the analytic derivative', () => {
     // x ↦ x·1.5^k with k = 4 iterations (the count does not depend on x's tangent).
-    const f = (x: Tensor) => whileLoop((c: [Tensor, Tensor]) => lt(c[1], 4), ([v, i]) => [v.mul(1.5), i.add(1)] as [Tensor, Tensor], [x, tensor(0, { dtype: 'int32' }).reshape([])] as [Tensor, Tensor])[0];
+    const f = (x: Tensor) =>
+      whileLoop(
+        (c: [Tensor, Tensor]) => lt(c[1], 4),
+        ([v, i]) => [v.mul(1.5), i.add(1)] as [Tensor, Tensor],
+        [x, tensor(0, { dtype: 'int32' }).reshape([])] as [Tensor, Tensor],
+      )[0];
     const [y, t] = jvp(f, [f64([2])], [f64([1])]);
     expect(y.item()).toBeCloseTo(2 * 1.5 ** 4, 12);
     expect(t.item()).toBeCloseTo(1.5 ** 4, 12);
   });
   test('reverse mode raises a clear error pointing to foriLoop and scan', () => {
-    const f = (x: Tensor) => whileLoop((c: Tensor) => lt(sum(c), 10), (c) => c.mul(2), x).sum();
+    const f = (x: Tensor) =>
+      whileLoop(
+        (c: Tensor) => lt(sum(c), 10),
+        (c) => c.mul(2),
+        x,
+      ).sum();
     expect(() => grad(f)(f64([1]))).toThrow(NotDifferentiableError);
     expect(() => grad(f)(f64([1]))).toThrow(/whileLoop: reverse-mode .* Use foriLoop .* or scan/);
   });
   test('rejects a non-scalar condition', () => {
-    expect(() => whileLoop((c: Tensor) => lt(c, 3), (c) => c, f64([1, 2]))).toThrow(ShapeError);
+    expect(() =>
+      whileLoop(
+        (c: Tensor) => lt(c, 3),
+        (c) => c,
+        f64([1, 2]),
+      ),
+    ).toThrow(ShapeError);
   });
 });
 
 describe('foriLoop', () => {
   test('is reverse-differentiable and matches the unrolled loop', () => {
-    const viaFori = (w: Tensor) => foriLoop(0, 5, (i, h: Tensor) => tanh(h.mul(w).add(i.astype('float64').mul(0.1))), f64([0.2, -0.3])).sum();
+    const viaFori = (w: Tensor) =>
+      foriLoop(
+        0,
+        5,
+        (i, h: Tensor) => tanh(h.mul(w).add(i.astype('float64').mul(0.1))),
+        f64([0.2, -0.3]),
+      ).sum();
     const unrolled = (w: Tensor) => {
       let h = f64([0.2, -0.3]);
       for (let i = 0; i < 5; i++) h = tanh(h.mul(w).add(i * 0.1));
@@ -62,7 +88,9 @@ describe('foriLoop', () => {
     expect(viaFori(w).item()).toBeCloseTo(unrolled(w).item(), 12);
     const a = grad(viaFori)(w).data();
     const b = grad(unrolled)(w).data();
-    a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 12));
+    a.forEach((v, i) => {
+      expect(v).toBeCloseTo(b[i], 12);
+    });
     checkGrads(viaFori, [w], { order: 2 });
   });
 });
@@ -74,7 +102,9 @@ describe('checkpoint', () => {
     expect(checkpoint(f)(x).item()).toBe(f(x).item());
     const a = grad(checkpoint(f))(x).data();
     const b = grad(f)(x).data();
-    a.forEach((v, i) => expect(v).toBeCloseTo(b[i], 14));
+    a.forEach((v, i) => {
+      expect(v).toBeCloseTo(b[i], 14);
+    });
     checkGrads(checkpoint(f), [x], { order: 2 });
   });
   test('saves only the inputs', () => {
@@ -91,9 +121,19 @@ describe('scan at length 10,000', () => {
   test('runs forward and backward without a stack overflow; checkpoint saves ≤ carry × length + const', () => {
     const T = 10_000;
     const H = 4;
-    const xs = tensor(Float64Array.from({ length: T * H }, (_, i) => Math.sin(i)), { shape: [T, H] });
+    const xs = tensor(
+      Float64Array.from({ length: T * H }, (_, i) => Math.sin(i)),
+      { shape: [T, H] },
+    );
     const loss = (w: Tensor, checkpointing: boolean) =>
-      sum(scan((h: Tensor, x: Tensor) => [tanh(h.mul(w).add(x)), null] as const, f64(new Array(H).fill(0)), xs, { checkpoint: checkpointing })[0]);
+      sum(
+        scan(
+          (h: Tensor, x: Tensor) => [tanh(h.mul(w).add(x)), null] as const,
+          f64(new Array(H).fill(0)),
+          xs,
+          { checkpoint: checkpointing },
+        )[0],
+      );
     const g = grad((w: Tensor) => loss(w, false))(f64([0.5, 0.4, 0.3, 0.2]));
     const gc = grad((w: Tensor) => loss(w, true))(f64([0.5, 0.4, 0.3, 0.2]));
     g.data().forEach((v, i) => {
@@ -101,9 +141,13 @@ describe('scan at length 10,000', () => {
       expect(v).toBeCloseTo(gc.data()[i], 12);
     });
     const carryBytes = H * 8;
-    const saved = savedResiduals((w: Tensor) => loss(w, true))(f64([0.5, 0.4, 0.3, 0.2])).savedBytes;
+    const saved = savedResiduals((w: Tensor) => loss(w, true))(
+      f64([0.5, 0.4, 0.3, 0.2]),
+    ).savedBytes;
     expect(saved).toBeLessThanOrEqual(carryBytes * T + 1024);
-    const savedPlain = savedResiduals((w: Tensor) => loss(w, false))(f64([0.5, 0.4, 0.3, 0.2])).savedBytes;
+    const savedPlain = savedResiduals((w: Tensor) => loss(w, false))(
+      f64([0.5, 0.4, 0.3, 0.2]),
+    ).savedBytes;
     expect(savedPlain).toBeGreaterThan(saved);
   });
 });

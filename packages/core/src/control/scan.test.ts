@@ -26,7 +26,9 @@ describe('scan forward', () => {
     const [, ys] = scan(step, f64([[0, 0]]), xs);
     const close = (t: Tensor, expected: number[], from: number) => {
       const got = Array.from(t.data()).slice(from, from + expected.length);
-      expected.forEach((e, i) => expect(Math.abs(got[i] - e)).toBeLessThan(1e-6));
+      expected.forEach((e, i) => {
+        expect(Math.abs(got[i] - e)).toBeLessThan(1e-6);
+      });
     };
     close(ys.before, [0.6, 0.5], 0);
     close(ys.state, [0.85973818, 0.88366641], 2);
@@ -87,7 +89,9 @@ describe('scan gradients', () => {
         ] as const) {
           const da = a.data();
           const db = b.data();
-          da.forEach((v, i) => expect(Math.abs(v - db[i])).toBeLessThan(1e-12));
+          da.forEach((v, i) => {
+            expect(Math.abs(v - db[i])).toBeLessThan(1e-12);
+          });
         }
       });
     }

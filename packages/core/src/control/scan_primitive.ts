@@ -558,7 +558,7 @@ function scanTranspose(
       const bodyArgs: (Tensor | UndefPrimal)[] = [
         ...consts.map((c) => (c instanceof UndefPrimal ? new UndefPrimal(c.aval) : iresIn[ki++])),
         ...carryAvals.map((a) => new UndefPrimal(a)),
-        ...xs.map((x, i) =>
+        ...xs.map((_x, i) =>
           xsLinear[i]
             ? new UndefPrimal(linXAvals[where(xsLinear.slice(0, i), true).length])
             : eresIn[ke++],

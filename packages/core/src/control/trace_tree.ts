@@ -7,12 +7,18 @@ import { Tensor } from '../tensor/tensor.js';
 import { flatten, keyPaths, type TreeDef, unflatten } from '../tree/tree.js';
 
 /** Tensor leaves of a tree, with a clear error naming any non-tensor leaf. */
-export function tensorLeaves(op: string, what: string, tree: unknown): [Tensor[], TreeDef, string[]] {
+export function tensorLeaves(
+  op: string,
+  what: string,
+  tree: unknown,
+): [Tensor[], TreeDef, string[]] {
   const [leaves, def] = flatten<unknown>(tree);
   const paths = keyPaths(tree);
   leaves.forEach((l, i) => {
     if (!(l instanceof Tensor)) {
-      throw new TreeStructureError(`${op}: ${what}${pathSuffix(paths[i])} is ${typeof l}; it must be a Tensor.`);
+      throw new TreeStructureError(
+        `${op}: ${what}${pathSuffix(paths[i])} is ${typeof l}; it must be a Tensor.`,
+      );
     }
   });
   return [leaves as Tensor[], def, paths];

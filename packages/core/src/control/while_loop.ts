@@ -3,12 +3,12 @@ import { DtypeError, NotDifferentiableError, ShapeError, TreeStructureError } fr
 import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, Jaxpr, Var } from '../ir/jaxpr.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
+import { zeros } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type MaybeZero, type Primitive, definePrimitive } from '../trace/primitive.js';
+import { definePrimitive, type MaybeZero, type Primitive } from '../trace/primitive.js';
 import { bind } from '../trace/trace.js';
 import { jvpJaxpr } from '../transforms/jaxpr_transforms.js';
 import { unflatten } from '../tree/tree.js';
-import { zeros } from '../tensor/create.js';
 import { range, reorderJaxpr, sameMask, splitList } from './layout.js';
 import { avalsOf, pathSuffix, tensorLeaves, traceTreeFn } from './trace_tree.js';
 
@@ -28,7 +28,11 @@ const REVERSE_MESSAGE =
   'with static bounds, or scan with a fixed length, which are reverse-differentiable; forward ' +
   'mode (jvp) through whileLoop works.';
 
-function whileJvp(primals: Tensor[], tangents: MaybeZero[], p: WhileParams): [Tensor[], MaybeZero[]] {
+function whileJvp(
+  primals: Tensor[],
+  tangents: MaybeZero[],
+  p: WhileParams,
+): [Tensor[], MaybeZero[]] {
   const [condConsts, bodyConsts, carry] = splitList(primals, p.numCondConsts, p.numBodyConsts);
   const [, bodyConstT, carryT] = splitList(tangents, p.numCondConsts, p.numBodyConsts);
   const constNz = bodyConstT.map((t) => t !== null);
@@ -50,7 +54,12 @@ function whileJvp(primals: Tensor[], tangents: MaybeZero[], p: WhileParams): [Te
   // Body layout: [closed, consts, const tangents] [carry, carry tangents].
   const body = reorderJaxpr(
     closed.jaxpr,
-    [...range(0, nClosed + nConsts), ...range(base, nConstT), ...range(nClosed + nConsts, nCarry), ...range(base + nConstT, nCarryT)],
+    [
+      ...range(0, nClosed + nConsts),
+      ...range(base, nConstT),
+      ...range(nClosed + nConsts, nCarry),
+      ...range(base + nConstT, nCarryT),
+    ],
     range(0, nCarry + nCarryT),
   );
   // The condition sees only the primal carry: give it unused binders for the tangents.
@@ -62,14 +71,18 @@ function whileJvp(primals: Tensor[], tangents: MaybeZero[], p: WhileParams): [Te
   const carryTIn = carryT
     .map((t, i) => (carryNz[i] ? (t ?? zeros(carry[i].shape, carry[i].dtype)) : null))
     .filter((t): t is Tensor => t !== null);
-  const outs = bind(whilePrim, [
-    ...condConsts,
-    ...closed.consts,
-    ...bodyConsts,
-    ...(bodyConstT.filter((t) => t !== null) as Tensor[]),
-    ...carry,
-    ...carryTIn,
-  ], { cond, body, numCondConsts: p.numCondConsts, numBodyConsts: nClosed + nConsts + nConstT });
+  const outs = bind(
+    whilePrim,
+    [
+      ...condConsts,
+      ...closed.consts,
+      ...bodyConsts,
+      ...(bodyConstT.filter((t) => t !== null) as Tensor[]),
+      ...carry,
+      ...carryTIn,
+    ],
+    { cond, body, numCondConsts: p.numCondConsts, numBodyConsts: nClosed + nConsts + nConstT },
+  );
   let k = nCarry;
   return [outs.slice(0, nCarry), carryNz.map((nz) => (nz ? outs[k++] : null))];
 }
@@ -132,16 +145,11 @@ export function whileLoop<C>(condFn: (carry: C) => Tensor, bodyFn: (carry: C) =>
       );
     }
   });
-  const outs = bind(
-    whilePrim,
-    [...cond.closed.consts, ...body.closed.consts, ...initLeaves],
-    {
-      cond: cond.closed.jaxpr,
-      body: body.closed.jaxpr,
-      numCondConsts: cond.closed.consts.length,
-      numBodyConsts: body.closed.consts.length,
-    },
-  );
+  const outs = bind(whilePrim, [...cond.closed.consts, ...body.closed.consts, ...initLeaves], {
+    cond: cond.closed.jaxpr,
+    body: body.closed.jaxpr,
+    numCondConsts: cond.closed.consts.length,
+    numBodyConsts: body.closed.consts.length,
+  });
   return unflatten<C>(carryDef, outs);
 }
-

@@ -154,7 +154,12 @@ function checkOnce(
  * the derivatives' derivatives are checked too. Throws a `GradientCheckError` naming the mode,
  * output path, both values, step, tolerances and seed.
  */
-export function checkGrads(f: Fn, args: readonly unknown[], options: CheckGradsOptions = {}): void {
+export function checkGrads<A extends unknown[]>(
+  fn: (...args: A) => unknown,
+  args: readonly [...A],
+  options: CheckGradsOptions = {},
+): void {
+  const f = fn as unknown as Fn;
   const leaves = args.flatMap(treeLeaves);
   if (leaves.length === 0)
     throw new InvalidArgumentError('checkGrads: no tensor arguments to check.');

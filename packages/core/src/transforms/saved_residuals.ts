@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { ConcreteTensor, creationCount } from '../tensor/concrete.js';
-import { formatShape } from '../tensor/shape.js';
 import type { DType } from '../tensor/dtype.js';
+import { formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { flattenDiffArgs, flattenOutput } from './flat.js';
 import { linearizeFlat } from './linearize.js';
@@ -31,24 +31,41 @@ export interface SavedResidualsReport {
  * `print_saved_residuals`): every residual's shape, dtype and size, and whether it is just an
  * input. Use it to see what `checkpoint` saves.
  */
-export function savedResiduals<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => SavedResidualsReport {
+export function savedResiduals<A extends unknown[]>(
+  f: (...args: A) => unknown,
+): (...args: A) => SavedResidualsReport {
   return (...args: A) => {
     const before = creationCount();
-    const flat = flattenDiffArgs('savedResiduals', args, args.map((_, i) => i), false);
-    const { jaxpr } = linearizeFlat((...leaves: Tensor[]) => flattenOutput('savedResiduals', f(...(flat.rebuild(leaves) as A)))[0], flat.leaves);
-    const residuals = jaxpr.consts.map((c): SavedResidual => ({
-      shape: c.shape,
-      dtype: c.dtype,
-      bytes: c.size * BYTES[c.dtype],
-      source: c instanceof ConcreteTensor && c.serial < before ? 'argument' : 'computed',
-    }));
-    const savedBytes = residuals.filter((r) => r.source === 'computed').reduce((s, r) => s + r.bytes, 0);
+    const flat = flattenDiffArgs(
+      'savedResiduals',
+      args,
+      args.map((_, i) => i),
+      false,
+    );
+    const { jaxpr } = linearizeFlat(
+      (...leaves: Tensor[]) =>
+        flattenOutput('savedResiduals', f(...(flat.rebuild(leaves) as A)))[0],
+      flat.leaves,
+    );
+    const residuals = jaxpr.consts.map(
+      (c): SavedResidual => ({
+        shape: c.shape,
+        dtype: c.dtype,
+        bytes: c.size * BYTES[c.dtype],
+        source: c instanceof ConcreteTensor && c.serial < before ? 'argument' : 'computed',
+      }),
+    );
+    const savedBytes = residuals
+      .filter((r) => r.source === 'computed')
+      .reduce((s, r) => s + r.bytes, 0);
     return {
       residuals,
       savedBytes,
       toString: () =>
         [
-          ...residuals.map((r) => `${r.dtype}${formatShape(r.shape)}  ${r.bytes} bytes  (${r.source})`),
+          ...residuals.map(
+            (r) => `${r.dtype}${formatShape(r.shape)}  ${r.bytes} bytes  (${r.source})`,
+          ),
           `total saved (computed): ${savedBytes} bytes`,
         ].join('\n'),
     };
