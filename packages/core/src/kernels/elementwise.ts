@@ -13,9 +13,11 @@ type Row = (
   n: number,
 ) => void;
 
-export interface ElementwiseKernel {
-  (inputs: { buffer: TypedArray; shape: Shape }[], out: TypedArray, outShape: Shape): void;
-}
+export type ElementwiseKernel = (
+  inputs: { buffer: TypedArray; shape: Shape }[],
+  out: TypedArray,
+  outShape: Shape,
+) => void;
 
 const NAMES = ['x', 'y', 'z'];
 
@@ -35,7 +37,9 @@ export function elementwiseKernel(arity: number, expr: string): ElementwiseKerne
     '}',
   ].join('\n');
   const rowBody = [
-    ...names.map((v, k) => `const ${v}s = inputs[${k}]; let ${v}p = offsets[${k}]; const ${v}d = steps[${k}];`),
+    ...names.map(
+      (v, k) => `const ${v}s = inputs[${k}]; let ${v}p = offsets[${k}]; const ${v}d = steps[${k}];`,
+    ),
     'for (let i = 0; i < n; i++) {',
     ...names.map((v) => `  const ${v} = ${v}s[${v}p]; ${v}p += ${v}d;`),
     `  out[outOffset + i] = ${expr};`,

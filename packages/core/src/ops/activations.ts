@@ -2,7 +2,7 @@
 
 import { abs } from '../prims/abs.js';
 import { add } from '../prims/add.js';
-import { gt } from '../prims/comparisons.js';
+import { eq, gt } from '../prims/comparisons.js';
 import { div } from '../prims/div.js';
 import { exp } from '../prims/exp.js';
 import { maximum } from '../prims/extrema.js';
@@ -42,7 +42,10 @@ export function softplus(x: Tensor): Tensor {
  */
 export function logSumExp(x: Tensor, axis = -1, keepdims = false): Tensor {
   const ax = normalizeAxis('logSumExp', axis, x.ndim, x.shape);
-  const m = stopGradient(max(x, ax, true));
+  // Shift by the maximum, or by 0 where it is infinite (a fully masked row of −∞ must give −∞,
+  // and −∞ − (−∞) would be NaN).
+  const mx = max(x, ax, true);
+  const m = stopGradient(select(eq(abs(mx), Number.POSITIVE_INFINITY), 0, mx));
   const out = add(log(sum(exp(sub(x, m)), ax, true)), m);
   return keepdims ? out : sum(out, ax);
 }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-import type { Primitive } from '../trace/primitive.js';
+
 import type { Tensor } from '../tensor/tensor.js';
+import type { Primitive } from '../trace/primitive.js';
 import { applyElementwise, defineElementwise } from './elementwise.js';
-import type { TensorLike } from './operands.js';
 import { mul } from './mul.js';
+import type { TensorLike } from './operands.js';
 import { sign } from './sign.js';
 
 export const absPrim: Primitive = defineElementwise({

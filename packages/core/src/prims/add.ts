@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { Tensor } from '../tensor/tensor.js';
-import { UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { broadcastTo, unbroadcast } from './broadcast_in_dim.js';
 import { applyElementwise, defineElementwise } from './elementwise.js';
 import type { TensorLike } from './operands.js';
@@ -16,7 +16,9 @@ export const addPrim: Primitive = defineElementwise({
     return [[out], [tx && ty ? add(tx, ty) : broadcastTo((tx ?? ty)!, out.shape)]];
   },
   transpose([ct], operands) {
-    return operands.map((v) => (ct && v instanceof UndefPrimal ? unbroadcast(ct, v.aval.shape) : null));
+    return operands.map((v) =>
+      ct && v instanceof UndefPrimal ? unbroadcast(ct, v.aval.shape) : null,
+    );
   },
 });
 

@@ -18,7 +18,12 @@ function argPrimitive(kind: 'max' | 'min'): Primitive<ArgParams> {
     name: `arg${kind}`,
     abstractEval([x], { axis }) {
       normalizeAxis(`arg${kind}`, axis, x.ndim, x.shape);
-      return [new ShapedArray(x.shape.filter((_, i) => i !== axis), 'int32')];
+      return [
+        new ShapedArray(
+          x.shape.filter((_, i) => i !== axis),
+          'int32',
+        ),
+      ];
     },
     impl([x], { axis }, [out]) {
       return [new ConcreteTensor(argReduce(kind, x.buffer, x.shape, axis), out.shape)];

@@ -31,7 +31,8 @@ export const argsortPrim: Primitive<ArgsortParams> = definePrimitive<ArgsortPara
         order.sort((a, b) => {
           const va = at(a);
           const vb = at(b);
-          if (Number.isNaN(va) || Number.isNaN(vb)) return Number.isNaN(va) ? (Number.isNaN(vb) ? a - b : 1) : -1;
+          if (Number.isNaN(va) || Number.isNaN(vb))
+            return Number.isNaN(va) ? (Number.isNaN(vb) ? a - b : 1) : -1;
           return va - vb || a - b;
         });
         for (let j = 0; j < n; j++) result[(o * n + j) * inner + i] = order[j];

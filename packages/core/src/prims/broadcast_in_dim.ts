@@ -5,7 +5,7 @@ import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import { broadcastShapes, formatShape, type Shape, shapesEqual } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, type UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
 import { reduceSum } from './reduce_sum.js';
 import { reshape } from './reshape.js';
@@ -18,36 +18,46 @@ export interface BroadcastInDimParams {
 }
 
 /** Broadcasts `x` to `shape`, input axis i becoming output axis broadcastDimensions[i]. */
-export const broadcastInDimPrim: Primitive<BroadcastInDimParams> = definePrimitive<BroadcastInDimParams>({
-  name: 'broadcast_in_dim',
-  abstractEval([x], { shape, broadcastDimensions: dims }) {
-    const ok =
-      dims.length === x.ndim &&
-      dims.every((d, i) => d >= 0 && d < shape.length && (i === 0 || d > dims[i - 1])) &&
-      dims.every((d, i) => x.shape[i] === 1 || x.shape[i] === shape[d]);
-    if (!ok) {
-      throw new ShapeError(
-        `broadcast_in_dim: cannot broadcast ${x} to ${formatShape(shape)} with dimensions ` +
-          `[${dims.join(',')}]; each input axis must map to an output axis of equal size (or be 1).`,
+export const broadcastInDimPrim: Primitive<BroadcastInDimParams> =
+  definePrimitive<BroadcastInDimParams>({
+    name: 'broadcast_in_dim',
+    abstractEval([x], { shape, broadcastDimensions: dims }) {
+      const ok =
+        dims.length === x.ndim &&
+        dims.every((d, i) => d >= 0 && d < shape.length && (i === 0 || d > dims[i - 1])) &&
+        dims.every((d, i) => x.shape[i] === 1 || x.shape[i] === shape[d]);
+      if (!ok) {
+        throw new ShapeError(
+          `broadcast_in_dim: cannot broadcast ${x} to ${formatShape(shape)} with dimensions ` +
+            `[${dims.join(',')}]; each input axis must map to an output axis of equal size (or be 1).`,
+        );
+      }
+      return [new ShapedArray(shape, x.dtype)];
+    },
+    impl([x], { broadcastDimensions }, [out]) {
+      const buffer = layout.broadcastInDim(
+        x.buffer,
+        x.shape,
+        out.shape,
+        broadcastDimensions,
+        out.dtype,
       );
-    }
-    return [new ShapedArray(shape, x.dtype)];
-  },
-  impl([x], { broadcastDimensions }, [out]) {
-    const buffer = layout.broadcastInDim(x.buffer, x.shape, out.shape, broadcastDimensions, out.dtype);
-    return [new ConcreteTensor(buffer, out.shape)];
-  },
-  jvp([x], [t], params) {
-    return [[bind1(broadcastInDimPrim, [x], params)], [t && bind1(broadcastInDimPrim, [t], params)]];
-  },
-  transpose([ct], [x], { broadcastDimensions: dims }) {
-    if (!ct) return [null];
-    const inShape = (x as UndefPrimal).aval.shape;
-    const kept = new Set(dims.filter((d, i) => inShape[i] === ct.shape[d]));
-    const axes = ct.shape.map((_, i) => i).filter((i) => !kept.has(i));
-    return [reshape(reduceSum(ct, axes), inShape)];
-  },
-});
+      return [new ConcreteTensor(buffer, out.shape)];
+    },
+    jvp([x], [t], params) {
+      return [
+        [bind1(broadcastInDimPrim, [x], params)],
+        [t && bind1(broadcastInDimPrim, [t], params)],
+      ];
+    },
+    transpose([ct], [x], { broadcastDimensions: dims }) {
+      if (!ct) return [null];
+      const inShape = (x as UndefPrimal).aval.shape;
+      const kept = new Set(dims.filter((d, i) => inShape[i] === ct.shape[d]));
+      const axes = ct.shape.map((_, i) => i).filter((i) => !kept.has(i));
+      return [reshape(reduceSum(ct, axes), inShape)];
+    },
+  });
 
 /** numpy-style broadcast of `x` to `shape` (trailing axes aligned). */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {

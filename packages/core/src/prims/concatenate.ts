@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: MIT
-import { DtypeError, ShapeError } from '../errors.js';
+import { DtypeError, InvalidArgumentError, ShapeError } from '../errors.js';
 import * as layout from '../kernels/layout.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
+import { zeros } from '../tensor/create.js';
 import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { definePrimitive, type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
-import { zeros } from '../tensor/create.js';
 import { slice } from './slice.js';
-import { InvalidArgumentError } from '../errors.js';
 
 export interface ConcatenateParams {
   readonly [key: string]: unknown;
@@ -22,7 +21,9 @@ export const concatenatePrim: Primitive<ConcatenateParams> = definePrimitive<Con
     const first = inputs[0];
     for (const x of inputs) {
       if (x.dtype !== first.dtype) {
-        throw new DtypeError(`concatenate: operands ${inputs.join(', ')} differ in dtype; convert them first.`);
+        throw new DtypeError(
+          `concatenate: operands ${inputs.join(', ')} differ in dtype; convert them first.`,
+        );
       }
       if (x.ndim !== first.ndim || x.shape.some((d, i) => i !== axis && d !== first.shape[i])) {
         throw new ShapeError(

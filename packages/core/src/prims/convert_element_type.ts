@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
+
+import { InvalidArgumentError } from '../errors.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
-import { allocate, castScalar, type DType, isFloat } from '../tensor/dtype.js';
+import { allocate, castScalar, type DType, isDType, isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, type UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
-import { InvalidArgumentError } from '../errors.js';
-import { isDType } from '../tensor/dtype.js';
 
 export interface ConvertParams {
   readonly [key: string]: unknown;
@@ -32,7 +32,10 @@ export const convertElementTypePrim: Primitive<ConvertParams> = definePrimitive<
   },
   jvp([x], [t], params) {
     const keepsTangent = isFloat(x.dtype) && isFloat(params.dtype);
-    return [[bind1(convertElementTypePrim, [x], params)], [keepsTangent && t ? astype(t, params.dtype) : null]];
+    return [
+      [bind1(convertElementTypePrim, [x], params)],
+      [keepsTangent && t ? astype(t, params.dtype) : null],
+    ];
   },
   transpose([ct], [x]) {
     return [ct && astype(ct, (x as UndefPrimal).aval.dtype)];

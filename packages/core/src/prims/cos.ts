@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-import type { Primitive } from '../trace/primitive.js';
+
 import type { Tensor } from '../tensor/tensor.js';
+import type { Primitive } from '../trace/primitive.js';
 import { applyElementwise, defineElementwise } from './elementwise.js';
-import type { TensorLike } from './operands.js';
 import { mul } from './mul.js';
 import { neg } from './neg.js';
+import type { TensorLike } from './operands.js';
 import { sin } from './sin.js';
 
 export const cosPrim: Primitive = defineElementwise({

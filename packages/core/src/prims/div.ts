@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 import type { Tensor } from '../tensor/tensor.js';
-import { UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { unbroadcast } from './broadcast_in_dim.js';
 import { applyElementwise, defineElementwise } from './elementwise.js';
 import { mul } from './mul.js';
+import { neg } from './neg.js';
 import type { TensorLike } from './operands.js';
 import { sub } from './sub.js';
-import { neg } from './neg.js';
 
 export const divPrim: Primitive = defineElementwise({
   name: 'div',
@@ -22,7 +22,10 @@ export const divPrim: Primitive = defineElementwise({
   },
   transpose([ct], [x, y]) {
     if (!ct) return [null, null];
-    return [x instanceof UndefPrimal ? unbroadcast(div(ct, y as Tensor), x.aval.shape) : null, null];
+    return [
+      x instanceof UndefPrimal ? unbroadcast(div(ct, y as Tensor), x.aval.shape) : null,
+      null,
+    ];
   },
 });
 

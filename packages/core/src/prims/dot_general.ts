@@ -7,7 +7,7 @@ import { ConcreteTensor } from '../tensor/concrete.js';
 import { allocate, type TypedArray } from '../tensor/dtype.js';
 import { sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { definePrimitive, type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
 import { add } from './add.js';
 import { addTangents } from './elementwise.js';
@@ -29,7 +29,10 @@ const remaining = (rank: number, ...used: (readonly number[])[]) =>
   Array.from({ length: rank }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
 
 const argsort = (xs: readonly number[]) =>
-  xs.map((x, i) => [x, i] as const).sort((a, b) => a[0] - b[0]).map(([, i]) => i);
+  xs
+    .map((x, i) => [x, i] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, i]) => i);
 
 function rangesLike(...lists: (readonly number[])[]): number[][] {
   let start = 0;
@@ -53,7 +56,8 @@ function validate(lhs: ShapedArray, rhs: ShapedArray, p: DotGeneralParams): void
     ['batch', p.lhsBatch, p.rhsBatch],
   ];
   for (const [what, l, r] of pairs) {
-    if (l.length !== r.length) throw new ShapeError(`${describe()}: ${what} lists differ in length.`);
+    if (l.length !== r.length)
+      throw new ShapeError(`${describe()}: ${what} lists differ in length.`);
     l.forEach((a, i) => {
       const b = r[i];
       if (a < 0 || a >= lhs.ndim || b < 0 || b >= rhs.ndim) {
@@ -70,7 +74,9 @@ function validate(lhs: ShapedArray, rhs: ShapedArray, p: DotGeneralParams): void
 }
 
 function permuted(x: ConcreteTensor, perm: number[]): TypedArray {
-  return perm.every((p, i) => p === i) ? x.buffer : layout.transpose(x.buffer, x.shape, perm, x.dtype);
+  return perm.every((p, i) => p === i)
+    ? x.buffer
+    : layout.transpose(x.buffer, x.shape, perm, x.dtype);
 }
 
 export const dotGeneralPrim: Primitive<DotGeneralParams> = definePrimitive<DotGeneralParams>({

@@ -47,7 +47,9 @@ interface ElementwiseSpec<P extends Params> {
  * equations) so eager code does not materialise broadcast copies; transpose rules undo it with
  * `unbroadcast`.
  */
-export function defineElementwise<P extends Params = Params>(spec: ElementwiseSpec<P>): Primitive<P> {
+export function defineElementwise<P extends Params = Params>(
+  spec: ElementwiseSpec<P>,
+): Primitive<P> {
   const kernels = new Map<string, ReturnType<typeof elementwiseKernel>>();
   const kernelFor = (params: P, dtype: DType) => {
     const expr =
@@ -67,7 +69,11 @@ export function defineElementwise<P extends Params = Params>(spec: ElementwiseSp
   return {
     name: spec.name,
     abstractEval(inputs) {
-      checkClass(spec.name, spec.accepts, same.map((i) => inputs[i]));
+      checkClass(
+        spec.name,
+        spec.accepts,
+        same.map((i) => inputs[i]),
+      );
       const dtypes = same.map((i) => inputs[i].dtype);
       if (dtypes.some((d) => d !== dtypes[0])) {
         throw new DtypeError(
@@ -75,7 +81,10 @@ export function defineElementwise<P extends Params = Params>(spec: ElementwiseSp
             'convert one with astype so they match.',
         );
       }
-      const shape = inputs.length === 1 ? inputs[0].shape : broadcastShapes(spec.name, ...inputs.map((a) => a.shape));
+      const shape =
+        inputs.length === 1
+          ? inputs[0].shape
+          : broadcastShapes(spec.name, ...inputs.map((a) => a.shape));
       return [new ShapedArray(shape, spec.outDtype ?? dtypes[0])];
     },
     impl(inputs, params, [out]) {
@@ -94,10 +103,10 @@ export function shapesOf(tensors: Tensor[]): string {
   return tensors.map((t) => formatShape(t.shape)).join(' and ');
 }
 
+import type { MaybeZero } from '../trace/primitive.js';
+import { bind1 } from '../trace/trace.js';
 import { astype } from './convert_element_type.js';
 import { unifyOperands } from './operands.js';
-import { bind1 } from '../trace/trace.js';
-import type { MaybeZero } from '../trace/primitive.js';
 
 /** Promotes operands (numbers are weak) and binds an elementwise primitive. */
 export function applyElementwise(
@@ -111,7 +120,11 @@ export function applyElementwise(
 }
 
 /** Adds tangents where either may be a symbolic zero (null). */
-export function addTangents(a: MaybeZero, b: MaybeZero, add: (x: Tensor, y: Tensor) => Tensor): MaybeZero {
+export function addTangents(
+  a: MaybeZero,
+  b: MaybeZero,
+  add: (x: Tensor, y: Tensor) => Tensor,
+): MaybeZero {
   if (!a) return b;
   if (!b) return a;
   return add(a, b);

@@ -5,11 +5,11 @@ import { DtypeError, InvalidArgumentError } from '../errors.js';
 import * as layout from '../kernels/layout.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
+import { tensor } from '../tensor/create.js';
 import { formatShape, normalizeAxis, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { definePrimitive, type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
-import { tensor } from '../tensor/create.js';
 
 export interface GatherParams {
   readonly [key: string]: unknown;
@@ -47,10 +47,18 @@ export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>
   },
   impl([x, indices], { axis }, [out]) {
     checkRange('take', indices, x.shape[axis]);
-    return [new ConcreteTensor(layout.gather(x.buffer, x.shape, indices.buffer, axis, out.dtype), out.shape)];
+    return [
+      new ConcreteTensor(
+        layout.gather(x.buffer, x.shape, indices.buffer, axis, out.dtype),
+        out.shape,
+      ),
+    ];
   },
   jvp([x, indices], [t], params) {
-    return [[bind1(gatherPrim, [x, indices], params)], [t && bind1(gatherPrim, [t, indices], params)]];
+    return [
+      [bind1(gatherPrim, [x, indices], params)],
+      [t && bind1(gatherPrim, [t, indices], params)],
+    ];
   },
   transpose([ct], [x, indices], { axis }) {
     if (!ct || !(x instanceof UndefPrimal)) return [null, null];
@@ -73,10 +81,18 @@ export const scatterAddPrim: Primitive<ScatterAddParams> = definePrimitive<Scatt
   },
   impl([updates, indices], { axis, shape }, [out]) {
     checkRange('scatter_add', indices, shape[axis]);
-    return [new ConcreteTensor(layout.scatterAdd(updates.buffer, shape, indices.buffer, axis, out.dtype), shape)];
+    return [
+      new ConcreteTensor(
+        layout.scatterAdd(updates.buffer, shape, indices.buffer, axis, out.dtype),
+        shape,
+      ),
+    ];
   },
   jvp([u, indices], [t], params) {
-    return [[bind1(scatterAddPrim, [u, indices], params)], [t && bind1(scatterAddPrim, [t, indices], params)]];
+    return [
+      [bind1(scatterAddPrim, [u, indices], params)],
+      [t && bind1(scatterAddPrim, [t, indices], params)],
+    ];
   },
   transpose([ct], [u, indices], { axis }) {
     if (!ct || !(u instanceof UndefPrimal)) return [null, null];
@@ -89,7 +105,9 @@ export const scatterAddPrim: Primitive<ScatterAddParams> = definePrimitive<Scatt
  * has shape x.shape[:axis] + indices.shape + x.shape[axis+1:].
  */
 export function take(x: Tensor, indices: Tensor | readonly number[], axis = 0): Tensor {
-  const idx = Array.isArray(indices) ? tensor(indices as number[], { dtype: 'int32' }) : (indices as Tensor);
+  const idx = Array.isArray(indices)
+    ? tensor(indices as number[], { dtype: 'int32' })
+    : (indices as Tensor);
   const ax = normalizeAxis('take', axis, x.ndim, x.shape);
   return bind1(gatherPrim, [x, idx], { axis: ax });
 }

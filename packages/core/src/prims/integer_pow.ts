@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-import type { Primitive } from '../trace/primitive.js';
+
 import { InvalidArgumentError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { Primitive } from '../trace/primitive.js';
 import { applyElementwise, defineElementwise } from './elementwise.js';
 import { mul } from './mul.js';
 import type { TensorLike } from './operands.js';

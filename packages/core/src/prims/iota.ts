@@ -35,6 +35,11 @@ export const iotaPrim: Primitive<IotaParams> = definePrimitive<IotaParams>({
 
 /** A tensor of `shape` whose values count along `dimension`. */
 export function iota(shape: Shape, dimension = 0, dtype: DType = 'int32'): Tensor {
-  if (shape.length === 0) throw new InvalidArgumentError('iota: shape must have at least one axis.');
-  return bind1(iotaPrim, [], { shape: [...shape], dimension: normalizeAxis('iota', dimension, shape.length, shape), dtype });
+  if (shape.length === 0)
+    throw new InvalidArgumentError('iota: shape must have at least one axis.');
+  return bind1(iotaPrim, [], {
+    shape: [...shape],
+    dimension: normalizeAxis('iota', dimension, shape.length, shape),
+    dtype,
+  });
 }

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-import type { Primitive } from '../trace/primitive.js';
+
 import type { Tensor } from '../tensor/tensor.js';
-import { applyElementwise, defineElementwise } from './elementwise.js';
-import type { TensorLike } from './operands.js';
+import type { Primitive } from '../trace/primitive.js';
 import { add } from './add.js';
 import { div } from './div.js';
+import { applyElementwise, defineElementwise } from './elementwise.js';
+import type { TensorLike } from './operands.js';
 
 export const log1pPrim: Primitive = defineElementwise({
   name: 'log1p',

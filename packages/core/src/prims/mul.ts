@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { Tensor } from '../tensor/tensor.js';
-import { UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { add } from './add.js';
 import { unbroadcast } from './broadcast_in_dim.js';
 import { addTangents, applyElementwise, defineElementwise } from './elementwise.js';

@@ -47,11 +47,16 @@ export function unifyOperands(
     dtype = numbers.every(Number.isInteger) ? 'int32' : 'float32';
     if (floor) dtype = promoteTypes(dtype, floor);
   }
-  for (const x of operands) if (typeof x === 'number') dtype = promoteTypes(dtype, weakDtype(x, dtype));
+  for (const x of operands)
+    if (typeof x === 'number') dtype = promoteTypes(dtype, weakDtype(x, dtype));
   if (floor) dtype = promoteTypes(dtype, floor);
   const target = dtype;
   return operands.map((x) =>
-    typeof x === "number" ? scalar(x, target) : (x as Tensor).dtype === target ? (x as Tensor) : convert(x as Tensor, target),
+    typeof x === 'number'
+      ? scalar(x, target)
+      : (x as Tensor).dtype === target
+        ? (x as Tensor)
+        : convert(x as Tensor, target),
   );
 }
 

@@ -25,12 +25,16 @@ export const padPrim: Primitive<PadParams> = definePrimitive<PadParams>({
   abstractEval([x], { shape, starts, steps }) {
     const fits = x.shape.every((d, i) => d === 0 || starts[i] + (d - 1) * steps[i] < shape[i]);
     if (shape.length !== x.ndim || !fits) {
-      throw new ShapeError(`pad: ${x} placed at [${starts}] step [${steps}] does not fit ${formatShape(shape)}.`);
+      throw new ShapeError(
+        `pad: ${x} placed at [${starts}] step [${steps}] does not fit ${formatShape(shape)}.`,
+      );
     }
     return [new ShapedArray(shape, x.dtype)];
   },
   impl([x], { shape, starts, steps }, [out]) {
-    return [new ConcreteTensor(layout.pad(x.buffer, x.shape, shape, starts, steps, out.dtype), shape)];
+    return [
+      new ConcreteTensor(layout.pad(x.buffer, x.shape, shape, starts, steps, out.dtype), shape),
+    ];
   },
   jvp([x], [t], params) {
     return [[bind1(padPrim, [x], params)], [t && bind1(padPrim, [t], params)]];
@@ -39,6 +43,12 @@ export const padPrim: Primitive<PadParams> = definePrimitive<PadParams>({
     if (!ct) return [null];
     const inShape = (x as { aval: ShapedArray }).aval.shape;
     const limits = starts.map((s, i) => s + (inShape[i] - 1) * steps[i] + 1);
-    return [bind1(slicePrim, [ct], { starts, limits: limits.map((l, i) => (inShape[i] === 0 ? starts[i] : l)), steps })];
+    return [
+      bind1(slicePrim, [ct], {
+        starts,
+        limits: limits.map((l, i) => (inShape[i] === 0 ? starts[i] : l)),
+        steps,
+      }),
+    ];
   },
 });

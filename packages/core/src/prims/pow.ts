@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-import type { Primitive } from '../trace/primitive.js';
+
 import type { Tensor } from '../tensor/tensor.js';
+import type { Primitive } from '../trace/primitive.js';
 import { add } from './add.js';
 import { eq } from './comparisons.js';
 import { addTangents, applyElementwise, defineElementwise } from './elementwise.js';

@@ -20,7 +20,8 @@ function chooser(kind: 'max' | 'min'): Primitive<ReduceParams> {
   const prim: Primitive<ReduceParams> = definePrimitive<ReduceParams>({
     name,
     abstractEval([x]: ShapedArray[], { axes }) {
-      if (x.dtype === 'bool') throw new DtypeError(`${name}: cannot reduce ${x}; convert bool first.`);
+      if (x.dtype === 'bool')
+        throw new DtypeError(`${name}: cannot reduce ${x}; convert bool first.`);
       return [reducedAval(name, x, axes)];
     },
     impl([x], { axes }, [out]) {
@@ -30,7 +31,10 @@ function chooser(kind: 'max' | 'min'): Primitive<ReduceParams> {
       const out = bind1(prim, [x], params);
       if (!t) return [[out], [null]];
       const kept = x.shape.map((_, i) => i).filter((i) => !params.axes.includes(i));
-      const spread = bind1(broadcastInDimPrim, [out], { shape: x.shape, broadcastDimensions: kept });
+      const spread = bind1(broadcastInDimPrim, [out], {
+        shape: x.shape,
+        broadcastDimensions: kept,
+      });
       const mask = astype(eq(x, spread), x.dtype);
       const tangent = div(reduceSum(mul(t, mask), params.axes), reduceSum(mask, params.axes));
       return [[out], [tangent]];

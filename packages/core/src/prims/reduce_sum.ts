@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: MIT
+
+import { DtypeError } from '../errors.js';
 import { reduce } from '../kernels/reduce.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import { normalizeAxes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, type UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
 import { broadcastInDimPrim } from './broadcast_in_dim.js';
-import { DtypeError } from '../errors.js';
 
 export interface ReduceParams {
   readonly [key: string]: unknown;

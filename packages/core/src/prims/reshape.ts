@@ -4,8 +4,8 @@ import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import { formatShape, type Shape, shapesEqual, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
-import { definePrimitive, type UndefPrimal, type Primitive } from '../trace/primitive.js';
 
 export interface ReshapeParams {
   readonly [key: string]: unknown;
@@ -63,4 +63,3 @@ function inferShape(from: Shape, shape: Shape): number[] {
   }
   return shape.map((d) => (d === -1 ? total / known : d));
 }
-

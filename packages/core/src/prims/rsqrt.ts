@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-import type { Primitive } from '../trace/primitive.js';
+
 import type { Tensor } from '../tensor/tensor.js';
-import { applyElementwise, defineElementwise } from './elementwise.js';
-import type { TensorLike } from './operands.js';
+import type { Primitive } from '../trace/primitive.js';
 import { div } from './div.js';
+import { applyElementwise, defineElementwise } from './elementwise.js';
 import { mul } from './mul.js';
+import type { TensorLike } from './operands.js';
 
 export const rsqrtPrim: Primitive = defineElementwise({
   name: 'rsqrt',

@@ -4,7 +4,7 @@ import * as layout from '../kernels/layout.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, type UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
 import { padPrim } from './pad.js';
 
@@ -56,7 +56,10 @@ export function slice(
   steps?: readonly number[],
 ): Tensor {
   const st = steps ?? starts.map(() => 1);
-  if (starts.every((s, i) => s === 0 && limits[i] === x.shape[i] && st[i] === 1) && starts.length === x.ndim) {
+  if (
+    starts.every((s, i) => s === 0 && limits[i] === x.shape[i] && st[i] === 1) &&
+    starts.length === x.ndim
+  ) {
     return x;
   }
   return bind1(slicePrim, [x], { starts: [...starts], limits: [...limits], steps: [...st] });

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { Tensor } from '../tensor/tensor.js';
-import { UndefPrimal, type Primitive } from '../trace/primitive.js';
+import { type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { broadcastTo, unbroadcast } from './broadcast_in_dim.js';
 import { applyElementwise, defineElementwise } from './elementwise.js';
 import { neg } from './neg.js';
@@ -14,7 +14,8 @@ export const subPrim: Primitive = defineElementwise({
   jvp([x, y], [tx, ty]) {
     const out = sub(x, y);
     if (!tx && !ty) return [[out], [null]];
-    const t = tx && ty ? sub(tx, ty) : tx ? broadcastTo(tx, out.shape) : broadcastTo(neg(ty!), out.shape);
+    const t =
+      tx && ty ? sub(tx, ty) : tx ? broadcastTo(tx, out.shape) : broadcastTo(neg(ty!), out.shape);
     return [[out], [t]];
   },
   transpose([ct], [x, y]) {

@@ -22,10 +22,17 @@ export const transposePrim: Primitive<TransposeParams> = definePrimitive<Transpo
         `transpose: [${permutation.join(',')}] is not a permutation of the ${x.ndim} axes of ${x}.`,
       );
     }
-    return [new ShapedArray(permutation.map((p) => x.shape[p]), x.dtype)];
+    return [
+      new ShapedArray(
+        permutation.map((p) => x.shape[p]),
+        x.dtype,
+      ),
+    ];
   },
   impl([x], { permutation }, [out]) {
-    return [new ConcreteTensor(layout.transpose(x.buffer, x.shape, permutation, out.dtype), out.shape)];
+    return [
+      new ConcreteTensor(layout.transpose(x.buffer, x.shape, permutation, out.dtype), out.shape),
+    ];
   },
   jvp([x], [t], params) {
     return [[bind1(transposePrim, [x], params)], [t && bind1(transposePrim, [t], params)]];

@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
-import { DtypeError, InvalidArgumentError, NonScalarOutputError } from '../errors.js';
+import {
+  DtypeError,
+  InvalidArgumentError,
+  NonScalarOutputError,
+  TreeStructureError,
+} from '../errors.js';
 import { ones, zeros } from '../tensor/create.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { MaybeZero } from '../trace/primitive.js';
-import { flatten, unflatten } from '../tree/tree.js';
+import { equalityErrors, flatten, unflatten } from '../tree/tree.js';
 import { flattenDiffArgs, flattenOutput, normalizeArgnums } from './flat.js';
 import { jvpFlat } from './jvp.js';
 import { vjpFlat } from './linearize.js';
@@ -180,6 +185,14 @@ export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, ta
     throw new InvalidArgumentError(
       `jvp: tangents have ${flatT.leaves.length} leaves but primals have ${flat.leaves.length}; ` +
         'they must have the same structure.',
+    );
+  }
+  const [, primalDef] = flatten(primals);
+  const [, tangentDef] = flatten(tangents);
+  if (!tangentDef.equals(primalDef)) {
+    throw new TreeStructureError(
+      `jvp: the tangents' structure ${tangentDef.key} differs from the primals' ${primalDef.key}:\n  ` +
+        equalityErrors(primals, tangents).join('\n  '),
     );
   }
   flat.leaves.forEach((p, i) => {
