@@ -1,15 +1,18 @@
 // Backpropagation through time by hand (the classic adder derivation) against grad of a scan.
-import { describe, expect, test } from 'vitest';
+
 import { grad, matmul, scan, sigmoid, sum, type Tensor, tensor } from '@loom/core';
+import { describe, expect, test } from 'vitest';
 
 type Params = { V: Tensor; U: Tensor; W: Tensor };
 
 // Plain float64 arrays for the hand derivation: no Loom involved.
 type Mat = number[][];
-const mm = (a: Mat, b: Mat): Mat => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
+const mm = (a: Mat, b: Mat): Mat =>
+  a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
 const tr = (a: Mat): Mat => a[0].map((_, j) => a.map((r) => r[j]));
 const σ = (a: Mat): Mat => a.map((r) => r.map((v) => 1 / (1 + Math.exp(-v))));
-const zip = (a: Mat, b: Mat, f: (x: number, y: number) => number): Mat => a.map((r, i) => r.map((v, j) => f(v, b[i][j])));
+const zip = (a: Mat, b: Mat, f: (x: number, y: number) => number): Mat =>
+  a.map((r, i) => r.map((v, j) => f(v, b[i][j])));
 const addM = (a: Mat, b: Mat) => zip(a, b, (x, y) => x + y);
 
 function random(rows: number, cols: number, seed: number): Mat {
@@ -48,7 +51,11 @@ describe('hand-derived BPTT agrees with grad of the scan', () => {
     let dhNext: Mat = [new Array(hidden).fill(0)];
     for (let t = T - 1; t >= 0; t--) {
       const h = hs[t + 1];
-      const dy = zip(zip(ys[t], ds[t], (y, d) => y - d), ys[t], (e, y) => e * y * (1 - y));
+      const dy = zip(
+        zip(ys[t], ds[t], (y, d) => y - d),
+        ys[t],
+        (e, y) => e * y * (1 - y),
+      );
       const dh = zip(addM(mm(dy, tr(W)), mm(dhNext, tr(U))), h, (g, v) => g * v * (1 - v));
       dW = addM(dW, mm(tr(h), dy));
       dU = addM(dU, mm(tr(hs[t]), dh));
@@ -72,7 +79,9 @@ describe('hand-derived BPTT agrees with grad of the scan', () => {
     const g = grad(loss)({ V: f64(V), U: f64(U), W: f64(W) });
     const close = (a: Tensor, b: Mat) => {
       const flat = b.flat();
-      a.data().forEach((v, i) => expect(Math.abs(v - flat[i])).toBeLessThan(1e-12));
+      a.data().forEach((v, i) => {
+        expect(Math.abs(v - flat[i])).toBeLessThan(1e-12);
+      });
     };
     close(g.V, dV);
     close(g.U, dU);
