@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: MIT
+// The classic RNN adder (trask's numpy tutorial, as a scan): two 8-bit numbers fed least
+// significant bit first, hidden 16, sigmoid units, ½ Σ squared error, SGD with rate 0.1, one
+// example per step. Backpropagation through time is grad of the scan.
+import {
+  grad,
+  gt,
+  matmul,
+  random,
+  scan,
+  sigmoid,
+  sum,
+  type Tensor,
+  tensor,
+  tree,
+} from '@loom/core';
+import { binaryAddition as additionTask, fromBits } from '@loom/datasets';
+import type { RunOptions } from '../args.js';
+import { Output, terminalChart } from '../report/output.js';
+import { progress } from '../report/progress.js';
+import type { Program } from './program.js';
+
+type Params = { V: Tensor; U: Tensor; W: Tensor };
+const HIDDEN = 16;
+const WINDOW = 100;
+
+/** Outputs [T, B, 1] for inputs [T, B, 2]; no biases, as in the tutorial. */
+function forward(p: Params, xs: Tensor): Tensor {
+  const batch = xs.shape[1];
+  const h0 = tensor(new Float32Array(batch * HIDDEN), { shape: [batch, HIDDEN] });
+  const [, ys] = scan(
+    (h: Tensor, x: Tensor) => {
+      const next = sigmoid(matmul(x, p.V).add(matmul(h, p.U)));
+      return [next, sigmoid(matmul(next, p.W))] as const;
+    },
+    h0,
+    xs,
+  );
+  return ys;
+}
+
+const loss = (p: Params, xs: Tensor, targets: Tensor) => {
+  const err = forward(p, xs).sub(targets);
+  return sum(err.mul(err)).mul(0.5);
+};
+
+const bitsMsbFirst = (bits: ArrayLike<number>) => Array.from(bits).reverse().join('');
+
+export const binaryAdditionProgram: Program = {
+  name: 'binary-addition',
+  summary: 'RNN adder (hidden 16, SGD 0.1, batch 1): learns 8-bit addition, 100% exact sums',
+  async run(options: RunOptions) {
+    const steps = options.steps ?? 10_000;
+    const out = new Output(options.out);
+    const [kV, kU, kW] = random.split(random.key(options.seed), 3);
+    // Uniform(−1, 1) initial weights, as in the tutorial (2·rand − 1).
+    const init = (k: Tensor, shape: number[]) =>
+      random.uniform(k, shape, { minval: -1, maxval: 1 });
+    let params: Params = {
+      V: init(kV, [2, HIDDEN]),
+      U: init(kU, [HIDDEN, HIDDEN]),
+      W: init(kW, [HIDDEN, 1]),
+    };
+    const task = additionTask({ bits: 8, seed: options.seed });
+    const examples = task.examples();
+    const gradient = grad(loss);
+    const losses: number[] = [];
+    const recentCorrect: boolean[] = [];
+    let firstPerfectWindow = -1;
+    const bar = progress(steps, 'binary-addition');
+    const t0 = performance.now();
+    for (let step = 1; step <= steps; step++) {
+      const ex = examples.next().value;
+      const xs = ex.inputs.reshape([8, 1, 2]);
+      const targets = ex.targets.reshape([8, 1, 1]);
+      const g = gradient(params, xs, targets);
+      const outputs = forward(params, xs);
+      const err = outputs.sub(targets);
+      const l = sum(err.mul(err)).mul(0.5).item();
+      params = tree.map((p, d) => p.sub(d.mul(0.1)), params, g);
+      losses.push(l);
+      const predicted = gt(outputs, 0.5).data();
+      const correct = fromBits(predicted) === ex.c;
+      recentCorrect.push(correct);
+      if (recentCorrect.length > WINDOW) recentCorrect.shift();
+      if (firstPerfectWindow < 0 && recentCorrect.length === WINDOW && recentCorrect.every(Boolean))
+        firstPerfectWindow = step;
+      bar.update(step, { error: l });
+      if (step % 1000 === 0) {
+        bar.log(
+          [
+            `step ${step}`,
+            `  Error: ${(l * 2).toFixed(6)}`,
+            `  Pred: ${bitsMsbFirst(predicted)}`,
+            `  True: ${bitsMsbFirst(ex.targets.data())}`,
+            `  ${ex.a} + ${ex.b} = ${fromBits(predicted)}`,
+          ].join('\n'),
+        );
+      }
+    }
+    bar.stop();
+    const seconds = (performance.now() - t0) / 1000;
+    // Exact sums on 1000 fresh pairs from another seed: one batched forward pass.
+    const fresh = additionTask({ bits: 8, seed: options.seed + 1_000_003 })
+      .batches(1000)
+      .next().value;
+    const predictions = gt(forward(params, fresh.inputs.transpose([1, 0, 2])), 0.5)
+      .transpose([1, 0, 2])
+      .data();
+    let exact = 0;
+    fresh.pairs.forEach((pair, i) => {
+      if (fromBits(predictions.subarray(i * 8, i * 8 + 8)) === pair.c) exact++;
+    });
+    const smoothed = losses.map((_, i) => {
+      const w = losses.slice(Math.max(0, i - 199), i + 1);
+      return w.reduce((a, b) => a + b, 0) / w.length;
+    });
+    const plot = out.plot(
+      'binary-addition-loss.svg',
+      [{ name: 'loss (mean of last 200)', points: smoothed.map((v, i) => [i + 1, v] as const) }],
+      'Binary addition: training loss',
+      'step',
+      '½ Σ squared error',
+    );
+    const accuracy = exact / 1000;
+    return {
+      ok: accuracy === 1,
+      metrics: { accuracy, steps, seconds, stepsPerSecond: steps / seconds, firstPerfectWindow },
+      lines: [
+        terminalChart(smoothed),
+        `exact-sum accuracy on 1000 fresh pairs: ${(accuracy * 100).toFixed(1)}%`,
+        firstPerfectWindow > 0
+          ? `first step with all of the last ${WINDOW} training sums exactly right: ${firstPerfectWindow}`
+          : `never had ${WINDOW} consecutive training sums exactly right`,
+        `${steps} steps in ${seconds.toFixed(1)} s (${(steps / seconds).toFixed(0)} steps/s, eager)`,
+        `loss plot: ${plot}`,
+      ],
+    };
+  },
+};
