@@ -21,7 +21,7 @@ import {
 import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
 import { unflatten } from '../tree/tree.js';
-import { where } from './layout.js';
+import { mergeByMask, where } from './layout.js';
 import { avalsOf, tensorLeaves, traceTreeFn } from './trace_tree.js';
 
 export interface RematParams {
@@ -62,12 +62,6 @@ function split(body: Jaxpr, unknowns: boolean[]) {
   return { outUnknowns, knownBody, unknownBody: unknown };
 }
 
-function merge<T>(outUnknowns: boolean[], known: T[], unknown: T[]): T[] {
-  let a = 0;
-  let b = 0;
-  return outUnknowns.map((u) => (u ? unknown[b++] : known[a++]));
-}
-
 function rematPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: RematParams): Tensor[] {
   const unknowns = tracers.map((t) => !t.pval.known);
   const { outUnknowns, knownBody, unknownBody } = split(p.body, unknowns);
@@ -84,7 +78,7 @@ function rematPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: Remat
       params,
     ),
   );
-  return merge<Tensor>(outUnknowns, knownOuts, outs);
+  return mergeByMask<Tensor>(outUnknowns, knownOuts, outs);
 }
 
 function rematPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprResult {

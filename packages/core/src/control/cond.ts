@@ -26,7 +26,7 @@ import {
 import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
 import { unflatten } from '../tree/tree.js';
-import { where } from './layout.js';
+import { mergeByMask, where } from './layout.js';
 import { avalsOf, tensorLeaves, traceTreeFn } from './trace_tree.js';
 
 export interface CondParams {
@@ -138,12 +138,6 @@ function insertInputs(j: Jaxpr, at: number, avals: ShapedArray[]): Jaxpr {
   );
 }
 
-function merge<T>(outUnknowns: boolean[], known: T[], unknown: T[]): T[] {
-  let a = 0;
-  let b = 0;
-  return outUnknowns.map((u) => (u ? unknown[b++] : known[a++]));
-}
-
 function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondParams): Tensor[] {
   const [pred, ...ops] = tracers;
   const unknowns = ops.map((t) => !t.pval.known);
@@ -165,7 +159,7 @@ function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondPa
       params,
     ),
   );
-  return merge<Tensor>(plan.outUnknowns, knownOuts, outs);
+  return mergeByMask<Tensor>(plan.outUnknowns, knownOuts, outs);
 }
 
 function condPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprResult {

@@ -2,9 +2,10 @@
 import { DtypeError, InvalidArgumentError, ShapeError, TreeStructureError } from '../errors.js';
 import { traceToJaxpr } from '../ir/staging.js';
 import { ShapedArray } from '../tensor/aval.js';
-import { Tensor } from '../tensor/tensor.js';
-import { equalityErrors, flatten, keyPaths, type TreeDef, unflatten } from '../tree/tree.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { equalityErrors, type TreeDef, unflatten } from '../tree/tree.js';
 import { bindScan } from './scan_primitive.js';
+import { pathSuffix, tensorLeaves } from './trace_tree.js';
 
 export interface ScanOptions {
   /** Number of steps; required when `xs` is null, otherwise must match xs' leading axis. */
@@ -16,21 +17,6 @@ export interface ScanOptions {
   /** Reverse mode stores only the per-step carries and recomputes each step's body. */
   checkpoint?: boolean;
 }
-
-function tensorLeaves(op: string, what: string, tree: unknown): [Tensor[], TreeDef, string[]] {
-  const [leaves, def] = flatten<unknown>(tree);
-  const paths = keyPaths(tree);
-  leaves.forEach((l, i) => {
-    if (!(l instanceof Tensor)) {
-      throw new TreeStructureError(
-        `${op}: ${what}${pathSuffix(paths[i])} is ${typeof l}; it must be a Tensor.`,
-      );
-    }
-  });
-  return [leaves as Tensor[], def, paths];
-}
-
-const pathSuffix = (path: string) => (path === '<root>' ? '' : ` at ${path}`);
 
 function inferLength(xsLeaves: Tensor[], xsPaths: string[], length: number | undefined): number {
   if (length !== undefined && (!Number.isInteger(length) || length < 0)) {

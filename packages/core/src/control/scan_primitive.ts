@@ -386,6 +386,27 @@ function knownSide<T>(
   return { knownOuts, invariant, extensive: stackedRes };
 }
 
+/**
+ * Operands of the unknown scan, in its layout: [invariant residuals, unknown consts]
+ * [unknown carry] [unknown xs, extensive residuals].
+ */
+function unknownOperands<T>(
+  p: ScanParams,
+  plan: Plan,
+  operands: readonly T[],
+  invariant: T[],
+  extensive: T[],
+): T[] {
+  const [consts, carry, xs] = splitList(operands, p.numConsts, p.numCarry);
+  return [
+    ...invariant,
+    ...consts.filter((_, i) => plan.constUk[i]),
+    ...carry.filter((_, i) => plan.carryUk[i]),
+    ...xs.filter((_, i) => plan.xsUk[i]),
+    ...extensive,
+  ];
+}
+
 function unknownParams(p: ScanParams, plan: Plan): ScanParams {
   return {
     ...p,
@@ -428,16 +449,9 @@ function scanPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: ScanPa
     (params, ops) => bind(scanPrim, ops as Tensor[], params),
     (jaxpr, ops) => evalJaxpr(jaxpr, ops as Tensor[]),
   );
-  const [, carry, xs] = splitList(tracers, p.numConsts, p.numCarry);
-  const consts = tracers.slice(0, p.numConsts);
   const up = unknownParams(p, plan);
-  const operands = [
-    ...(invariant as Tensor[]).map((v) => trace.pure(v) as PETracer),
-    ...consts.filter((_, i) => plan.constUk[i]),
-    ...carry.filter((_, i) => plan.carryUk[i]),
-    ...xs.filter((_, i) => plan.xsUk[i]),
-    ...(extensive as Tensor[]).map((v) => trace.pure(v) as PETracer),
-  ];
+  const box = (v: Tensor | null) => trace.pure(v as Tensor) as PETracer;
+  const operands = unknownOperands(p, plan, tracers, invariant.map(box), extensive.map(box));
   const outAvals = scanPrim.abstractEval(
     operands.map((t) => t.aval),
     up,
@@ -486,16 +500,15 @@ function scanPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprRe
   if (eqn.inputs.some((a) => !(a instanceof Var))) {
     throw new LoomError('internal: scan operands must be variables');
   }
-  const [consts, carry, xs] = splitList(eqn.inputs as Var[], p.numConsts, p.numCarry);
   const up = unknownParams(p, plan);
   const unknownInputs = new Set((eqn.inputs as Var[]).filter((_, i) => unknowns[i]));
-  const inputs = [
-    ...(invariant as Var[]),
-    ...consts.filter((_, i) => plan.constUk[i]),
-    ...carry.filter((_, i) => plan.carryUk[i]),
-    ...xs.filter((_, i) => plan.xsUk[i]),
-    ...(extensive as Var[]),
-  ];
+  const inputs = unknownOperands(
+    p,
+    plan,
+    eqn.inputs as Var[],
+    invariant as Var[],
+    extensive as Var[],
+  );
   const unknownOuts = newVars(
     scanPrim.abstractEval(
       inputs.map((v) => v.aval),
