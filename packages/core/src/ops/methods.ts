@@ -19,6 +19,7 @@ import type { TensorLike } from '../prims/operands.js';
 import { pow } from '../prims/pow.js';
 import { reshape } from '../prims/reshape.js';
 import { sign } from '../prims/sign.js';
+import { slice } from '../prims/slice.js';
 import { sin } from '../prims/sin.js';
 import { sqrt } from '../prims/sqrt.js';
 import { stopGradient } from '../prims/stop_gradient.js';
@@ -75,6 +76,7 @@ declare module '../tensor/tensor.js' {
     expandDims(axis: number): Tensor;
     squeeze(axis?: number | readonly number[]): Tensor;
     take(indices: Tensor | readonly number[], axis?: number): Tensor;
+    slice(starts: readonly number[], limits: readonly number[], steps?: readonly number[]): Tensor;
     astype(dtype: DType): Tensor;
     stopGradient(): Tensor;
   }
@@ -200,6 +202,9 @@ proto.squeeze = function (axis) {
 };
 proto.take = function (indices, axis) {
   return take(this, indices, axis);
+};
+proto.slice = function (starts, limits, steps) {
+  return slice(this, starts, limits, steps);
 };
 proto.astype = function (dtype) {
   return astype(this, dtype);

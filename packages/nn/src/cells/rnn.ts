@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+import { random, type Tensor, zeros } from '@loom/core';
+import { normal, zeros as zerosInit } from '../init/basic.js';
+import type { Initializer } from '../init/initializer.js';
+import { identity } from '../init/orthogonal.js';
+import { glorotUniform } from '../init/variance_scaling.js';
+import { type ActivationName, activation } from '../layers/activations.js';
+import type { Cell, CellConfig } from './cell.js';
+
+/** Parameters of the simple (Elman) RNN cell. */
+export interface RnnParams {
+  /** Input weights [in, H]. */
+  readonly wx: Tensor;
+  /** Recurrent weights [H, H]. */
+  readonly wh: Tensor;
+  /** Bias [H]. */
+  readonly b: Tensor;
+}
+
+/** Configuration of an RNN cell; the initializers override the cell's defaults. */
+export interface RnnConfig extends CellConfig {
+  inputInit?: Initializer;
+  recurrentInit?: Initializer;
+  biasInit?: Initializer;
+}
+
+/** Static choices that define an RNN cell type (activation and default initializers). */
+export interface RnnCellOptions {
+  activation?: ActivationName;
+  inputInit?: Initializer;
+  recurrentInit?: Initializer;
+}
+
+/**
+ * Makes a simple RNN cell h' = act(x · wx + h · wh + b). The activation is part of the cell,
+ * not of the parameters, so `step` has the usual (params, carry, x) signature.
+ */
+export function makeRnnCell(options: RnnCellOptions = {}): Cell<RnnParams, Tensor, RnnConfig> {
+  const act = activation(options.activation ?? 'tanh');
+  return {
+    init(key, config) {
+      const { inFeatures, hiddenSize, dtype = 'float32' } = config;
+      const [kx, kh, kb] = random.split(key, 3);
+      const inputInit = config.inputInit ?? options.inputInit ?? glorotUniform;
+      const recurrentInit = config.recurrentInit ?? options.recurrentInit ?? glorotUniform;
+      return {
+        wx: inputInit(kx, [inFeatures, hiddenSize], dtype),
+        wh: recurrentInit(kh, [hiddenSize, hiddenSize], dtype),
+        b: (config.biasInit ?? zerosInit)(kb, [hiddenSize], dtype),
+      };
+    },
+    step(params, h, x) {
+      return act(x.matmul(params.wx).add(h.matmul(params.wh)).add(params.b));
+    },
+    initialCarry(config, batch) {
+      return zeros([batch, config.hiddenSize], config.dtype ?? 'float32');
+    },
+    output: (h) => h,
+  };
+}
+
+/** The tanh RNN cell (Elman), h' = tanh(x · wx + h · wh + b), Glorot-initialized. */
+export const rnnCell: Cell<RnnParams, Tensor, RnnConfig> = makeRnnCell({ activation: 'tanh' });
+
+/**
+ * IRNN (Le, Jaitly & Hinton 2015): a ReLU RNN whose recurrent weights start as the identity and
+ * input weights as N(0, 0.001²), so at initialization the state is copied forward and gradients
+ * neither vanish nor explode. Use `makeRnnCell` with `identity(scale)` for a scaled identity.
+ */
+export const irnn: Cell<RnnParams, Tensor, RnnConfig> = makeRnnCell({
+  activation: 'relu',
+  inputInit: normal(0.001),
+  recurrentInit: identity(1),
+});

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: MIT
+// The building blocks of the optimizers (optax's transform.py). Each is documented with its
+// exact rule; g is the incoming update, t the step count after increment (1 on the first step).
+import { InvalidArgumentError, pow, rsqrt, sqrt, type Tensor, where } from '@loom/core';
+import type { GradientTransformation } from './base.js';
+import type { ScalarOrSchedule, ScheduleFn } from './schedule.js';
+import { fullLike, mapLike, zeroCount, zerosLikeTree } from './tree_util.js';
+
+/** The state of a stateless transformation. */
+export type EmptyState = Record<string, never>;
+
+const empty = (): EmptyState => ({});
+
+/** Passes updates through unchanged. */
+export function identity(): GradientTransformation<EmptyState> {
+  return { init: empty, update: (u, s) => [u, s] };
+}
+
+/** Replaces every update with zeros (freezes whatever it is applied to). */
+export function setToZero(): GradientTransformation<EmptyState> {
+  return { init: empty, update: (u, s) => [zerosLikeTree(u), s] };
+}
+
+/** u = factor · g. */
+export function scale(factor: number): GradientTransformation<EmptyState> {
+  return { init: empty, update: (u, s) => [mapLike((g) => g.mul(factor), u), s] };
+}
+
+/** State of transformations that only count steps. */
+export interface CountState {
+  count: Tensor;
+}
+
+/**
+ * u = schedule(count) · g, where count is the number of updates made so far (0 on the first
+ * call, as optax's scale_by_schedule).
+ */
+export function scaleBySchedule(schedule: ScheduleFn): GradientTransformation<CountState> {
+  return {
+    init: () => ({ count: zeroCount() }),
+    update(u, state) {
+      const v = schedule(state.count);
+      return [mapLike((g) => g.mul(v.astype(g.dtype)), u), { count: state.count.add(1) }];
+    },
+  };
+}
+
+/** The state of `scaleByLearningRate`: empty for a constant, a count for a schedule. */
+export type LrState = EmptyState | CountState;
+
+/**
+ * u = −lr · g (descent: the minus sign lives here, so the result goes straight to
+ * `applyUpdates`). With `flipSign: false`, u = lr · g. A schedule is evaluated on the count.
+ */
+export function scaleByLearningRate(
+  lr: ScalarOrSchedule,
+  options: { flipSign?: boolean } = {},
+): GradientTransformation<LrState> {
+  const sign = options.flipSign === false ? 1 : -1;
+  if (typeof lr === 'number') return scale(sign * lr);
+  return scaleBySchedule((count) => lr(count).mul(sign));
+}
+
+/** Options of `trace`. */
+export interface TraceOptions {
+  decay: number;
+  nesterov?: boolean;
+}
+
+/**
+ * Momentum (optax's trace): m ← g + decay·m; u = m, or with Nesterov u = g + decay·m (using the
+ * new m). m starts at 0.
+ */
+export function trace<P = unknown>(options: TraceOptions): GradientTransformation<{ trace: P }> {
+  const { decay, nesterov = false } = options;
+  return {
+    init: (params) => ({ trace: zerosLikeTree(params) as unknown as P }),
+    update(u, state) {
+      const m = mapLike((g, t) => g.add(t.mul(decay)), u, state.trace as unknown as typeof u);
+      const out = nesterov ? mapLike((g, t) => g.add(t.mul(decay)), u, m) : m;
+      return [out, { trace: m as unknown as P }];
+    },
+  };
+}
+
+/** Options of `scaleByRms`. */
+export interface ScaleByRmsOptions {
+  /** Decay of the moving average of g² (default 0.9). */
+  decay?: number;
+  /** Default 1e-8. */
+  eps?: number;
+  /** ν₀ (default 0). */
+  initialScale?: number;
+  /**
+   * Where eps goes. true (default, as optax): u = g / √(ν + eps). false: u = g / (√ν + eps)
+   * (PyTorch's RMSprop).
+   */
+  epsInSqrt?: boolean;
+}
+
+/**
+ * RMS scaling (optax's scale_by_rms): ν ← decay·ν + (1 − decay)·g²;
+ * u = g / √(ν + eps) (epsInSqrt, the default) or g / (√ν + eps). No bias correction.
+ */
+export function scaleByRms<P = unknown>(
+  options: ScaleByRmsOptions = {},
+): GradientTransformation<{ nu: P }> {
+  const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true } = options;
+  return {
+    init: (params) => ({ nu: fullLike(params, initialScale) as unknown as P }),
+    update(u, state) {
+      const nu = mapLike(
+        (g, n) => n.mul(decay).add(g.mul(g).mul(1 - decay)),
+        u,
+        state.nu as unknown as typeof u,
+      );
+      const out = mapLike(
+        (g, n) => (epsInSqrt ? g.mul(rsqrt(n.add(eps))) : g.div(sqrt(n).add(eps))),
+        u,
+        nu,
+      );
+      return [out, { nu: nu as unknown as P }];
+    },
+  };
+}
+
+/**
+ * Centered RMS scaling (optax's scale_by_stddev): μ ← decay·μ + (1 − decay)·g,
+ * ν ← decay·ν + (1 − decay)·g²; u = g / √(ν − μ² + eps) or g / (√(ν − μ²) + eps).
+ */
+export function scaleByStddev<P = unknown>(
+  options: ScaleByRmsOptions = {},
+): GradientTransformation<{ mu: P; nu: P }> {
+  const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true } = options;
+  return {
+    init: (params) => ({
+      mu: zerosLikeTree(params) as unknown as P,
+      nu: fullLike(params, initialScale) as unknown as P,
+    }),
+    update(u, state) {
+      const mu = mapLike(
+        (g, m) => m.mul(decay).add(g.mul(1 - decay)),
+        u,
+        state.mu as unknown as typeof u,
+      );
+      const nu = mapLike(
+        (g, n) => n.mul(decay).add(g.mul(g).mul(1 - decay)),
+        u,
+        state.nu as unknown as typeof u,
+      );
+      const out = mapLike(
+        (g, m, n) => {
+          const variance = n.sub(m.mul(m));
+          return epsInSqrt ? g.mul(rsqrt(variance.add(eps))) : g.div(sqrt(variance).add(eps));
+        },
+        u,
+        mu,
+        nu,
+      );
+      return [out, { mu: mu as unknown as P, nu: nu as unknown as P }];
+    },
+  };
+}
+
+/** Options of `scaleByRss` (AdaGrad). */
+export interface ScaleByRssOptions {
+  /** s₀ (default 0.1, as optax). */
+  initialAccumulatorValue?: number;
+  /** Default 1e-7. */
+  eps?: number;
+}
+
+/**
+ * AdaGrad scaling (optax's scale_by_rss): s ← s + g²; u = g / √(s + eps) where s > 0, else 0
+ * (eps inside the square root).
+ */
+export function scaleByRss<P = unknown>(
+  options: ScaleByRssOptions = {},
+): GradientTransformation<{ sumOfSquares: P }> {
+  const { initialAccumulatorValue = 0.1, eps = 1e-7 } = options;
+  return {
+    init: (params) => ({ sumOfSquares: fullLike(params, initialAccumulatorValue) as unknown as P }),
+    update(u, state) {
+      const s = mapLike(
+        (g, acc) => acc.add(g.mul(g)),
+        u,
+        state.sumOfSquares as unknown as typeof u,
+      );
+      const out = mapLike((g, acc) => where(acc.gt(0), g.mul(rsqrt(acc.add(eps))), 0), u, s);
+      return [out, { sumOfSquares: s as unknown as P }];
+    },
+  };
+}
+
+/** Options of `scaleByAdam`. */
+export interface ScaleByAdamOptions {
+  /** Decay of the first moment (default 0.9). */
+  b1?: number;
+  /** Decay of the second moment (default 0.999). */
+  b2?: number;
+  /** Added outside the square root (default 1e-8). */
+  eps?: number;
+  /** Added inside the square root (default 0). */
+  epsRoot?: number;
+}
+
+/** State of Adam: the step count and both moments. */
+export interface AdamState<P = unknown> {
+  count: Tensor;
+  mu: P;
+  nu: P;
+}
+
+/**
+ * Adam scaling (Kingma & Ba 2015; optax's scale_by_adam): t ← t + 1,
+ * μ ← b1·μ + (1 − b1)·g, ν ← b2·ν + (1 − b2)·g², μ̂ = μ / (1 − b1ᵗ), ν̂ = ν / (1 − b2ᵗ),
+ * u = μ̂ / (√(ν̂ + epsRoot) + eps). Bias corrections are computed in float64, then cast.
+ */
+export function scaleByAdam<P = unknown>(
+  options: ScaleByAdamOptions = {},
+): GradientTransformation<AdamState<P>> {
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
+  return {
+    init: (params) => ({
+      count: zeroCount(),
+      mu: zerosLikeTree(params) as unknown as P,
+      nu: zerosLikeTree(params) as unknown as P,
+    }),
+    update(u, state) {
+      const count = state.count.add(1);
+      const t = count.astype('float64');
+      const c1 = pow(b1, t).neg().add(1);
+      const c2 = pow(b2, t).neg().add(1);
+      const mu = mapLike(
+        (g, m) => m.mul(b1).add(g.mul(1 - b1)),
+        u,
+        state.mu as unknown as typeof u,
+      );
+      const nu = mapLike(
+        (g, n) => n.mul(b2).add(g.mul(g).mul(1 - b2)),
+        u,
+        state.nu as unknown as typeof u,
+      );
+      const out = mapLike(
+        (m, n) => {
+          const mHat = m.div(c1.astype(m.dtype));
+          const nHat = n.div(c2.astype(n.dtype));
+          return mHat.div(sqrt(nHat.add(epsRoot)).add(eps));
+        },
+        mu,
+        nu,
+      );
+      return [out, { count, mu: mu as unknown as P, nu: nu as unknown as P }];
+    },
+  };
+}
+
+/**
+ * Decoupled weight decay (optax's add_decayed_weights): u = g + weightDecay · p. Needs the
+ * params in `update`. Put it after the adaptive scaling and before the learning rate (AdamW).
+ */
+export function addDecayedWeights(weightDecay: number): GradientTransformation<EmptyState> {
+  return {
+    init: empty,
+    update(u, state, params) {
+      if (params === undefined) {
+        throw new InvalidArgumentError(
+          'addDecayedWeights: update needs the params (update(grads, state, params)).',
+        );
+      }
+      return [mapLike((g, p) => g.add(p.mul(weightDecay)), u, params), state];
+    },
+  };
+}
