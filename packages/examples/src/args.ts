@@ -8,6 +8,8 @@ export type CellKind = 'rnn' | 'lstm' | 'gru';
 export interface RunOptions {
   steps?: number;
   epochs?: number;
+  /** Learning rate override. */
+  lr?: number;
   seed: number;
   out: string;
   cell?: CellKind;
@@ -20,7 +22,16 @@ export type Command = { kind: 'help' } | { kind: 'run'; example: string; options
 
 export class UsageError extends Error {}
 
-const FLAGS = ['--steps', '--epochs', '--seed', '--out', '--cell', '--text', '--data'] as const;
+const FLAGS = [
+  '--steps',
+  '--epochs',
+  '--lr',
+  '--seed',
+  '--out',
+  '--cell',
+  '--text',
+  '--data',
+] as const;
 
 function positiveInt(flag: string, raw: string | undefined, min = 1): E.Either<UsageError, number> {
   const n = Number(raw);
@@ -29,6 +40,17 @@ function positiveInt(flag: string, raw: string | undefined, min = 1): E.Either<U
     : E.left(
         new UsageError(
           `${flag} needs an integer ≥ ${min}, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}.`,
+        ),
+      );
+}
+
+function positiveNumber(flag: string, raw: string | undefined): E.Either<UsageError, number> {
+  const n = Number(raw);
+  return raw !== undefined && Number.isFinite(n) && n > 0
+    ? E.right(n)
+    : E.left(
+        new UsageError(
+          `${flag} needs a positive number, got ${raw === undefined ? 'nothing' : JSON.stringify(raw)}.`,
         ),
       );
 }
@@ -92,6 +114,13 @@ export function parseArgs(
         pipe(
           positiveInt(flag, value),
           E.map((epochs) => ({ epochs })),
+        ),
+      );
+    else if (flag === '--lr')
+      options = set(
+        pipe(
+          positiveNumber(flag, value),
+          E.map((lr) => ({ lr })),
         ),
       );
     else if (flag === '--seed')

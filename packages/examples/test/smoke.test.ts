@@ -78,7 +78,7 @@ describe('examples that need @loom/nn', () => {
       writeFileSync(join(dir, `${split}-labels-idx1-ubyte`), encodeIdx([n], labels));
     }
     const summary = await quiet(() =>
-      irnnPixelsProgram.run({ seed: 0, out, jit: false, data: dir, steps: 12 }),
+      irnnPixelsProgram.run({ seed: 0, out, jit: false, data: dir, steps: 12, lr: 1e-3 }),
     )();
     expect(summary.metrics.lastLoss).toBeLessThan(summary.metrics.firstLoss * 0.9);
   }, 180_000);

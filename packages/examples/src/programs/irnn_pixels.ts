@@ -53,7 +53,10 @@ export const irnnPixelsProgram: Program = {
         rnn(irnn, p.cell, x.transpose([1, 0, 2]), irnn.initialCarry(config, x.shape[0])).carry,
       );
     const loss = (p: Params, x: Tensor, y: Tensor) => sparseSoftmaxCrossEntropy(logits(p, x), y);
-    const optimizer = chain(clipByGlobalNorm(1.0), rmsprop(1e-3));
+    // RMSprop normalises every gradient, so its first steps move each weight by about lr·√10 in
+    // the gradient's sign; with 784 applications of a near-identity recurrence, a rate much
+    // above 1e-5 pushes the spectral radius past 1 and the activations explode.
+    const optimizer = chain(clipByGlobalNorm(1.0), rmsprop(options.lr ?? 1e-5));
     let state = optimizer.init(params);
     const gradient = grad(loss);
     const train = batches(
