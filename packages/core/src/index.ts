@@ -96,6 +96,7 @@ export {
   type SavedResidualsReport,
   savedResiduals,
 } from './transforms/saved_residuals.js';
+export { type VmapOptions, vmap } from './transforms/vmap.js';
 // Pytrees.
 export * as tree from './tree/index.js';
 export type { MapLeaves, Tree, TreeDef } from './tree/tree.js';

@@ -16,6 +16,7 @@ import {
   integerPow,
   iota,
   jacfwd,
+  jacrev,
   jvp,
   LoomError,
   makeJaxpr,
@@ -604,12 +605,21 @@ describe('transformation errors', () => {
     );
   });
 
-  test('jacfwd of a pytree argument is rejected clearly', () => {
+  test('jacfwd of a tree with a non-tensor leaf names the leaf', () => {
     expectError(
-      () => jacfwd((x: Tensor) => x)({ a: f64([1]) } as unknown as Tensor),
-      InvalidArgumentError,
+      () => jacfwd((p: { a: Tensor; n: number }) => p.a)({ a: f64([1]), n: 3 }),
+      TreeStructureError,
       /jacfwd/,
-      /argument 0/,
+      /argument 0 at \.n is number/,
+    );
+  });
+
+  test('jacrev with an argnum beyond the arguments', () => {
+    expectError(
+      () => jacrev((x: Tensor) => x, 2 as 0)(f64([1])),
+      InvalidArgumentError,
+      /jacrev/,
+      /argnums=2 refers to argument 2, but the function was called with 1 positional argument/,
     );
   });
 });

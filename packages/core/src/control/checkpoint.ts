@@ -3,6 +3,7 @@
 // primal computation during the backward pass, trading compute for memory.
 import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
+import { moveBatchAxis } from '../prims/batching.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
@@ -20,6 +21,7 @@ import {
 } from '../transforms/jaxpr_transforms.js';
 import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
+import { vmapJaxpr } from '../transforms/vmap.js';
 import { unflatten } from '../tree/tree.js';
 import { mergeByMask, where } from './layout.js';
 import { avalsOf, tensorLeaves, traceTreeFn } from './trace_tree.js';
@@ -135,6 +137,17 @@ export const rematPrim: Primitive<RematParams> = definePrimitive<RematParams>({
     const n = p.body.outs.length;
     let k = n;
     return [outs.slice(0, n), outNonzeros.map((z) => (z ? outs[k++] : null))];
+  },
+  batch(size, args, dims, p) {
+    const { jaxpr, outBatched } = vmapJaxpr(
+      p.body,
+      size,
+      dims.map((d) => d !== null),
+      p.body.outs.map(() => false),
+    );
+    const ops = args.map((x, i) => (dims[i] === null ? x : moveBatchAxis(size, dims[i], 0, x)));
+    const outs = bind(rematPrim, [...jaxpr.consts, ...ops], { body: jaxpr.jaxpr });
+    return [outs, outBatched.map((b) => (b ? 0 : null))];
   },
   transpose(cts: MaybeZero[], inputs: (Tensor | UndefPrimal)[], p) {
     // The forward sweep inside transposeJaxpr recomputes the primal part: the rematerialisation.

@@ -6,7 +6,10 @@ import { LoomError, ShapeError, TreeStructureError } from '../errors.js';
 import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
+import { type BatchDim, moveAxis, moveBatchAxis } from '../prims/batching.js';
 import { broadcastTo } from '../prims/broadcast_in_dim.js';
+import { reshapePrim } from '../prims/reshape.js';
+import { selectPrim } from '../prims/select.js';
 import type { ShapedArray } from '../tensor/aval.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
 import { scalar, zeros } from '../tensor/create.js';
@@ -17,7 +20,7 @@ import {
   type Primitive,
   UndefPrimal,
 } from '../trace/primitive.js';
-import { bind } from '../trace/trace.js';
+import { bind, bind1 } from '../trace/trace.js';
 import {
   jvpJaxpr,
   type PartialEvalJaxprResult,
@@ -25,6 +28,7 @@ import {
 } from '../transforms/jaxpr_transforms.js';
 import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
+import { vmapJaxpr } from '../transforms/vmap.js';
 import { unflatten } from '../tree/tree.js';
 import { mergeByMask, where } from './layout.js';
 import { avalsOf, tensorLeaves, traceTreeFn } from './trace_tree.js';
@@ -237,6 +241,49 @@ function condTranspose(
   return [null, ...linear.map((l) => (l ? res[k++] : null))];
 }
 
+/**
+ * Batching rule. With a shared predicate both branches are batched and it stays one cond. With a
+ * batched predicate the lanes may take different branches, so both branches run on the whole
+ * batch and `select` picks each lane's result.
+ */
+function condBatch(
+  size: number,
+  [pred, ...ops]: Tensor[],
+  [predDim, ...opDims]: BatchDim[],
+  p: CondParams,
+): [Tensor[], BatchDim[]] {
+  const inB = opDims.map((d) => d !== null);
+  const moved = ops.map((x, i) => (opDims[i] === null ? x : moveBatchAxis(size, opDims[i], 0, x)));
+  if (predDim === null) {
+    const first = p.branches.map((b) =>
+      vmapJaxpr(
+        b,
+        size,
+        inB,
+        b.outs.map(() => false),
+      ),
+    );
+    const union = first[0].outBatched.map((x, i) => x || first[1].outBatched[i]);
+    const [bf, bt] = p.branches.map((b) => vmapJaxpr(b, size, inB, union).jaxpr);
+    const { branches, consts } = joinBranches(bf, bt);
+    const outs = bind(condPrim, [pred, ...consts, ...moved], { branches });
+    return [outs, union.map((b) => (b ? 0 : null))];
+  }
+  const all = p.branches[0].outs.map(() => true);
+  const [outF, outT] = p.branches.map((b) => {
+    const { jaxpr } = vmapJaxpr(b, size, inB, all);
+    return evalJaxpr(jaxpr.jaxpr, [...jaxpr.consts, ...moved]);
+  });
+  const predB = moveAxis(pred, predDim, 0); // [B]
+  const outs = outT.map((t, i) => {
+    const mask = bind1(reshapePrim, [predB], {
+      shape: [size, ...t.shape.slice(1).map(() => 1)],
+    });
+    return bind1(selectPrim, [mask, t, outF[i]], {});
+  });
+  return [outs, outs.map(() => 0)];
+}
+
 export const condPrim: Primitive<CondParams> = definePrimitive<CondParams>({
   name: 'cond',
   abstractEval(_, p) {
@@ -247,6 +294,7 @@ export const condPrim: Primitive<CondParams> = definePrimitive<CondParams>({
   },
   jvp: condJvp,
   transpose: condTranspose,
+  batch: condBatch,
   higherOrder: {
     innerPrograms: (p) => [
       { name: 'false', program: new ClosedJaxpr(p.branches[0], []) },

@@ -9,6 +9,7 @@ import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
 import { add } from '../prims/add.js';
+import { type BatchDim, moveBatchAxis } from '../prims/batching.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import { zeros } from '../tensor/create.js';
@@ -24,6 +25,7 @@ import {
 } from '../transforms/jaxpr_transforms.js';
 import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
+import { vmapJaxpr } from '../transforms/vmap.js';
 import { range, reorderJaxpr, sameMask, splitList, where } from './layout.js';
 
 export interface ScanParams {
@@ -619,6 +621,50 @@ function scanTranspose(
   ];
 }
 
+/**
+ * Batching rule: consts and carries get their batch axis at 0, xs at 1 (axis 0 is time); a
+ * fixpoint decides which carries are batched (a carry becomes batched when any step's update
+ * depends on batched values), and the body is batched once with vmapJaxpr.
+ */
+function scanBatch(
+  size: number,
+  args: Tensor[],
+  dims: BatchDim[],
+  p: ScanParams,
+): [Tensor[], BatchDim[]] {
+  const batched = dims.map((d) => d !== null);
+  const [constB, initCarryB, xsB] = splitList(batched, p.numConsts, p.numCarry);
+  let carryB = initCarryB;
+  const numYs = p.body.outs.length - p.numCarry;
+  let res: ReturnType<typeof vmapJaxpr>;
+  for (;;) {
+    res = vmapJaxpr(
+      p.body,
+      size,
+      [...constB, ...carryB, ...xsB],
+      [...carryB, ...new Array<boolean>(numYs).fill(false)],
+    );
+    const next = carryB.map((c, i) => c || res.outBatched[i]);
+    if (sameMask(next, carryB)) break;
+    carryB = next;
+  }
+  const { jaxpr: closed, outBatched } = res;
+  const [consts, carry, xs] = splitList(args, p.numConsts, p.numCarry);
+  const [constD, carryD, xsD] = splitList(dims, p.numConsts, p.numCarry);
+  const ops = [
+    ...closed.consts,
+    ...consts.map((c, i) => (constD[i] === null ? c : moveBatchAxis(size, constD[i], 0, c))),
+    ...carry.map((c, i) => (carryB[i] ? moveBatchAxis(size, carryD[i], 0, c) : c)),
+    ...xs.map((x, i) => (xsD[i] === null ? x : moveBatchAxis(size, xsD[i], 1, x))),
+  ];
+  const outs = bind(scanPrim, ops, {
+    ...p,
+    body: closed.jaxpr,
+    numConsts: closed.consts.length + p.numConsts,
+  });
+  return [outs, outBatched.map((b, i) => (b ? (i < p.numCarry ? 0 : 1) : null))];
+}
+
 export const scanPrim: Primitive<ScanParams> = {
   name: 'scan',
   abstractEval(inputs, p) {
@@ -643,6 +689,7 @@ export const scanPrim: Primitive<ScanParams> = {
   },
   jvp: scanJvp,
   transpose: scanTranspose,
+  batch: scanBatch,
   printParams(p) {
     return `length=${p.length} reverse=${p.reverse} unroll=${p.unroll} checkpoint=${p.checkpoint} numConsts=${p.numConsts} numCarry=${p.numCarry}`;
   },

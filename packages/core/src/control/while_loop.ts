@@ -2,12 +2,20 @@
 import { DtypeError, NotDifferentiableError, ShapeError, TreeStructureError } from '../errors.js';
 import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, Jaxpr, Var } from '../ir/jaxpr.js';
+import { traceToJaxpr } from '../ir/staging.js';
+import { type BatchDim, moveBatchAxis } from '../prims/batching.js';
+import { gt } from '../prims/comparisons.js';
+import { astype } from '../prims/convert_element_type.js';
+import { reduceMax } from '../prims/reduce_extrema.js';
+import { reshape } from '../prims/reshape.js';
+import { select } from '../prims/select.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
 import { zeros } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type MaybeZero, type Primitive } from '../trace/primitive.js';
 import { bind } from '../trace/trace.js';
 import { jvpJaxpr } from '../transforms/jaxpr_transforms.js';
+import { vmapJaxpr } from '../transforms/vmap.js';
 import { unflatten } from '../tree/tree.js';
 import { range, reorderJaxpr, sameMask, splitList } from './layout.js';
 import { avalsOf, pathSuffix, tensorLeaves, traceTreeFn } from './trace_tree.js';
@@ -87,6 +95,92 @@ function whileJvp(
   return [outs.slice(0, nCarry), carryNz.map((nz) => (nz ? outs[k++] : null))];
 }
 
+/**
+ * Batching rule. A fixpoint decides which carries are batched. If the predicate is shared, the
+ * batched cond and body form one while loop. If it is batched (lanes finish at different
+ * iterations), the loop runs while any lane is active and each lane's update is masked by its
+ * own predicate with `select`, so finished lanes keep their values.
+ */
+function whileBatch(
+  size: number,
+  args: Tensor[],
+  dims: BatchDim[],
+  p: WhileParams,
+): [Tensor[], BatchDim[]] {
+  const batched = dims.map((d) => d !== null);
+  const [condConstB, bodyConstB, initCarryB] = splitList(batched, p.numCondConsts, p.numBodyConsts);
+  let carryB = initCarryB;
+  let predBatched = false;
+  for (;;) {
+    const body = vmapJaxpr(p.body, size, [...bodyConstB, ...carryB], carryB);
+    const cond = vmapJaxpr(p.cond, size, [...condConstB, ...carryB], [false]);
+    predBatched = cond.outBatched[0];
+    let next = carryB.map((c, i) => c || body.outBatched[i]);
+    // With per-lane predicates every carry evolves per lane.
+    if (predBatched) next = next.map(() => true);
+    if (sameMask(next, carryB)) break;
+    carryB = next;
+  }
+  const [condConsts, bodyConsts, carry] = splitList(args, p.numCondConsts, p.numBodyConsts);
+  const [condConstD, bodyConstD, carryD] = splitList(dims, p.numCondConsts, p.numBodyConsts);
+  const move = (xs: Tensor[], ds: BatchDim[], force?: boolean[]) =>
+    xs.map((x, i) => (ds[i] !== null || force?.[i] ? moveBatchAxis(size, ds[i], 0, x) : x));
+  const cc = move(condConsts, condConstD);
+  const bc = move(bodyConsts, bodyConstD);
+  const cv = move(carry, carryD, carryB);
+  const outDims = carryB.map((b) => (b ? 0 : null));
+  const body = vmapJaxpr(p.body, size, [...bodyConstB, ...carryB], carryB).jaxpr;
+  if (!predBatched) {
+    const cond = vmapJaxpr(p.cond, size, [...condConstB, ...carryB], [false]).jaxpr;
+    const outs = bind(whilePrim, [...cond.consts, ...cc, ...body.consts, ...bc, ...cv], {
+      cond: cond.jaxpr,
+      body: body.jaxpr,
+      numCondConsts: cond.consts.length + cc.length,
+      numBodyConsts: body.consts.length + bc.length,
+    });
+    return [outs, outDims];
+  }
+  const cond = vmapJaxpr(p.cond, size, [...condConstB, ...carryB], [true]).jaxpr;
+  const carryAvals = cv.map((x) => x.aval);
+  const lanes = (ccIn: Tensor[], carryIn: Tensor[]) =>
+    evalJaxpr(cond.jaxpr, [...cond.consts, ...ccIn, ...carryIn])[0];
+  // Loop condition: any lane still active.
+  const anyCond = traceToJaxpr(
+    (...xs: Tensor[]) => {
+      const [ccIn, carryIn] = splitList(xs, cc.length);
+      const active = astype(lanes(ccIn, carryIn), 'int32');
+      return [gt(reduceMax(active, [0]), 0)];
+    },
+    [...cc.map((x) => x.aval), ...carryAvals],
+    'vmap of a while condition',
+  );
+  // Body: step every lane, keep the old carry where the lane's predicate is false.
+  const maskedBody = traceToJaxpr(
+    (...xs: Tensor[]) => {
+      const [ccIn, bcIn, carryIn] = splitList(xs, cc.length, bc.length);
+      const active = lanes(ccIn, carryIn); // bool[B]
+      const stepped = evalJaxpr(body.jaxpr, [...body.consts, ...bcIn, ...carryIn]);
+      return stepped.map((s, i) => {
+        const mask = reshape(active, [size, ...s.shape.slice(1).map(() => 1)]);
+        return select(mask, s, carryIn[i]);
+      });
+    },
+    [...cc.map((x) => x.aval), ...bc.map((x) => x.aval), ...carryAvals],
+    'vmap of a while body',
+  );
+  const outs = bind(
+    whilePrim,
+    [...anyCond.consts, ...cc, ...maskedBody.consts, ...cc, ...bc, ...cv],
+    {
+      cond: anyCond.jaxpr,
+      body: maskedBody.jaxpr,
+      numCondConsts: anyCond.consts.length + cc.length,
+      numBodyConsts: maskedBody.consts.length + cc.length + bc.length,
+    },
+  );
+  return [outs, outDims];
+}
+
 export const whilePrim: Primitive<WhileParams> = definePrimitive<WhileParams>({
   name: 'while',
   abstractEval(inputs, p) {
@@ -101,6 +195,7 @@ export const whilePrim: Primitive<WhileParams> = definePrimitive<WhileParams>({
     return carry as ConcreteTensor[];
   },
   jvp: whileJvp,
+  batch: whileBatch,
   higherOrder: {
     innerPrograms: (p) => [
       { name: 'cond', program: new ClosedJaxpr(p.cond, []) },

@@ -7,6 +7,7 @@ import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { shiftAxis } from './batching.js';
 
 export interface ArgParams {
   readonly [key: string]: unknown;
@@ -30,6 +31,10 @@ function argPrimitive(kind: 'max' | 'min'): Primitive<ArgParams> {
     },
     jvp([x], _, params) {
       return [[bind1(prim, [x], params)], [null]];
+    },
+    batch(_size, [x], [d], { axis }) {
+      const full = shiftAxis(axis, d!);
+      return [[bind1(prim, [x], { axis: full })], [full < d! ? d! - 1 : d!]];
     },
   });
   return prim;

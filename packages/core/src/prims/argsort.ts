@@ -5,6 +5,7 @@ import { normalizeAxis, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { shiftAxis } from './batching.js';
 
 export interface ArgsortParams {
   readonly [key: string]: unknown;
@@ -42,6 +43,9 @@ export const argsortPrim: Primitive<ArgsortParams> = definePrimitive<ArgsortPara
   },
   jvp([x], _, params) {
     return [[bind1(argsortPrim, [x], params)], [null]];
+  },
+  batch(_size, [x], [d], { axis }) {
+    return [[bind1(argsortPrim, [x], { axis: shiftAxis(axis, d!) })], [d]];
   },
 });
 

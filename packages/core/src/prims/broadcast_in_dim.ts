@@ -7,6 +7,7 @@ import { broadcastShapes, formatShape, type Shape, shapesEqual } from '../tensor
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { moveAxis } from './batching.js';
 import { reduceSum } from './reduce_sum.js';
 import { reshape } from './reshape.js';
 
@@ -56,6 +57,18 @@ export const broadcastInDimPrim: Primitive<BroadcastInDimParams> =
       const kept = new Set(dims.filter((d, i) => inShape[i] === ct.shape[d]));
       const axes = ct.shape.map((_, i) => i).filter((i) => !kept.has(i));
       return [reshape(reduceSum(ct, axes), inShape)];
+    },
+    batch(size, [x], [d], { shape, broadcastDimensions: dims }) {
+      const moved = moveAxis(x, d!, 0);
+      return [
+        [
+          bind1(broadcastInDimPrim, [moved], {
+            shape: [size, ...shape],
+            broadcastDimensions: [0, ...dims.map((a) => a + 1)],
+          }),
+        ],
+        [0],
+      ];
     },
   });
 

@@ -8,6 +8,7 @@ import { normalizeAxis } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { moveBatchAxis } from './batching.js';
 import { slice } from './slice.js';
 
 export interface ConcatenateParams {
@@ -55,6 +56,10 @@ export const concatenatePrim: Primitive<ConcatenateParams> = definePrimitive<Con
       const limits = ct.shape.map((d, i) => (i === axis ? start + shape[axis] : d));
       return slice(ct, starts, limits);
     });
+  },
+  batch(size, inputs, dims, { axis }) {
+    const moved = inputs.map((x, i) => moveBatchAxis(size, dims[i], 0, x));
+    return [[bind1(concatenatePrim, moved, { axis: axis + 1 })], [0]];
   },
 });
 

@@ -40,6 +40,9 @@ export const convertElementTypePrim: Primitive<ConvertParams> = definePrimitive<
   transpose([ct], [x]) {
     return [ct && astype(ct, (x as UndefPrimal).aval.dtype)];
   },
+  batch(_size, [x], [d], params) {
+    return [[bind1(convertElementTypePrim, [x], params)], [d]];
+  },
 });
 
 /** Converts `x` to `dtype` (floats to int32 truncate toward zero; non-zero becomes true). */

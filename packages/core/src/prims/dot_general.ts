@@ -10,6 +10,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
 import { add } from './add.js';
+import { shiftAxis } from './batching.js';
 import { addTangents } from './elementwise.js';
 import { transpose } from './transpose.js';
 
@@ -132,7 +133,49 @@ export const dotGeneralPrim: Primitive<DotGeneralParams> = definePrimitive<DotGe
         : null,
     ];
   },
+  batch(_size, [x, y], [dx, dy], p) {
+    return batchDotGeneral(x, y, dx, dy, p);
+  },
 });
+
+/**
+ * Batching rule: with both operands batched the batch axis becomes a dot_general batch dimension
+ * (output axis 0); with one batched, it is just another free axis of that operand, so a shared
+ * weight stays one contraction over the whole batch (no per-example products, no copies).
+ */
+function batchDotGeneral(
+  x: Tensor,
+  y: Tensor,
+  dx: number | null,
+  dy: number | null,
+  p: DotGeneralParams,
+): [Tensor[], (number | null)[]] {
+  const shifted = (axes: readonly number[], d: number | null) =>
+    d === null ? [...axes] : axes.map((a) => shiftAxis(a, d));
+  const q: DotGeneralParams = {
+    lhsContracting: shifted(p.lhsContracting, dx),
+    rhsContracting: shifted(p.rhsContracting, dy),
+    lhsBatch: shifted(p.lhsBatch, dx),
+    rhsBatch: shifted(p.rhsBatch, dy),
+  };
+  if (dx !== null && dy !== null) {
+    const both: DotGeneralParams = {
+      ...q,
+      lhsBatch: [dx, ...q.lhsBatch],
+      rhsBatch: [dy, ...q.rhsBatch],
+    };
+    return [[bind1(dotGeneralPrim, [x, y], both)], [0]];
+  }
+  const out = bind1(dotGeneralPrim, [x, y], q);
+  const nBatch = q.lhsBatch.length;
+  if (dx !== null) {
+    const free = remaining(x.ndim, q.lhsContracting, q.lhsBatch);
+    return [[out], [nBatch + free.indexOf(dx)]];
+  }
+  const lhsFree = remaining(x.ndim, q.lhsContracting, q.lhsBatch).length;
+  const free = remaining(y.ndim, q.rhsContracting, q.rhsBatch);
+  return [[out], [nBatch + lhsFree + free.indexOf(dy!)]];
+}
 
 // The cotangent of the left operand: contract the output cotangent with the other operand over
 // the other operand's free axes, then put the axes back in the left operand's order.

@@ -7,6 +7,7 @@ import { allocate, type DType, isFloat } from '../tensor/dtype.js';
 import { broadcastShapes, formatShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BatchRule, JvpRule, Params, Primitive, TransposeRule } from '../trace/primitive.js';
+import { elementwiseBatch } from './batching.js';
 
 export type DtypeClass = 'float' | 'numeric' | 'any';
 
@@ -66,7 +67,7 @@ export function defineElementwise<P extends Params = Params>(
     return k;
   };
   const same = spec.sameDtype ?? Array.from({ length: spec.arity }, (_, i) => i);
-  return {
+  const prim: Primitive<P> = {
     name: spec.name,
     abstractEval(inputs) {
       checkClass(
@@ -94,8 +95,12 @@ export function defineElementwise<P extends Params = Params>(
     },
     jvp: spec.jvp,
     transpose: spec.transpose,
-    batch: spec.batch,
+    // One rule serves every elementwise primitive: align batch axes, then bind once.
+    batch:
+      spec.batch ??
+      ((size, args, dims, params) => elementwiseBatch(prim as Primitive, size, args, dims, params)),
   };
+  return prim;
 }
 
 /** For error messages about several operands. */

@@ -5,11 +5,16 @@ import { DtypeError, InvalidArgumentError } from '../errors.js';
 import * as layout from '../kernels/layout.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
-import { tensor } from '../tensor/create.js';
+import { scalar, tensor } from '../tensor/create.js';
 import { formatShape, normalizeAxis, type Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { addPrim } from './add.js';
+import { moveAxis, moveBatchAxis, reshapeTo, shiftAxis } from './batching.js';
+import { iotaPrim } from './iota.js';
+import { mulPrim } from './mul.js';
+import { transposePrim } from './transpose.js';
 
 export interface GatherParams {
   readonly [key: string]: unknown;
@@ -64,7 +69,47 @@ export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>
     if (!ct || !(x instanceof UndefPrimal)) return [null, null];
     return [bind1(scatterAddPrim, [ct, indices as Tensor], { axis, shape: x.aval.shape }), null];
   },
+  batch(size, [x, indices], [dx, di], { axis }) {
+    if (di === null) {
+      // Gathering along a shifted axis: the batch axis passes through untouched.
+      const d = dx!;
+      const full = shiftAxis(axis, d);
+      const out = bind1(gatherPrim, [x, indices], { axis: full });
+      return [[out], [d < full ? d : d - 1 + indices.ndim]];
+    }
+    if (dx === null) {
+      // Batched indices into a shared operand: their batch axis lands inside the index axes.
+      return [[bind1(gatherPrim, [x, indices], { axis })], [axis + di]];
+    }
+    // Both batched: fold the batch into the gathered axis, x -> [B·N, ...] with indices offset
+    // by b·N, so one gather serves every example.
+    const xb = moveAxis(moveAxis(x, dx, 0), axis + 1, 1); // [B, N, pre..., post...]
+    const n = xb.shape[1];
+    const rest = xb.shape.slice(2);
+    const flat = reshapeTo(xb, [size * n, ...rest]);
+    const idx = offsetIndices(moveAxis(indices, di, 0), size, n); // [B, idx...]
+    const g = bind1(gatherPrim, [flat, idx], { axis: 0 }); // [B, idx..., pre..., post...]
+    // Reorder to [B, pre..., idx..., post...].
+    const k = indices.ndim - 1;
+    const perm = [
+      0,
+      ...range(1 + k, axis),
+      ...range(1, k),
+      ...range(1 + k + axis, rest.length - axis),
+    ];
+    return [[bind1(transposePrim, [g], { permutation: perm })], [0]];
+  },
 });
+
+const range = (start: number, n: number) => Array.from({ length: n }, (_, i) => start + i);
+
+/** indices[b, ...] + b·n: per-example indices into a [B·n, ...] flattened operand. */
+function offsetIndices(indices: Tensor, size: number, n: number): Tensor {
+  const shape = [size, ...indices.shape.slice(1).map(() => 1)];
+  const offsets = bind1(iotaPrim, [], { shape, dimension: 0, dtype: 'int32' });
+  const scaled = bind1(mulPrim, [offsets, scalar(n, 'int32')], {});
+  return bind1(addPrim, [indices, scaled], {});
+}
 
 export const scatterAddPrim: Primitive<ScatterAddParams> = definePrimitive<ScatterAddParams>({
   name: 'scatter_add',
@@ -97,6 +142,26 @@ export const scatterAddPrim: Primitive<ScatterAddParams> = definePrimitive<Scatt
   transpose([ct], [u, indices], { axis }) {
     if (!ct || !(u instanceof UndefPrimal)) return [null, null];
     return [bind1(gatherPrim, [ct, indices as Tensor], { axis }), null];
+  },
+  batch(size, [updates, indices], [du, di], { axis, shape }) {
+    if (di === null) {
+      // Shared indices: the batch axis of the updates is one more untouched axis of the result.
+      const u = moveAxis(updates, du!, 0);
+      const out = bind1(scatterAddPrim, [u, indices], { axis: axis + 1, shape: [size, ...shape] });
+      return [[out], [0]];
+    }
+    // Batched indices: scatter into a [B·N, pre..., post...] buffer with offset indices.
+    const k = indices.ndim - 1;
+    const u = moveBatchAxis(size, du, 0, updates); // [B, pre..., idx..., post...]
+    const pre = shape.slice(0, axis);
+    const post = shape.slice(axis + 1);
+    const n = shape[axis];
+    const perm = [0, ...range(1 + axis, k), ...range(1, axis), ...range(1 + axis + k, post.length)];
+    const uT = bind1(transposePrim, [u], { permutation: perm }); // [B, idx..., pre..., post...]
+    const idx = offsetIndices(moveAxis(indices, di, 0), size, n);
+    const flat = bind1(scatterAddPrim, [uT, idx], { axis: 0, shape: [size * n, ...pre, ...post] });
+    const out = moveAxis(reshapeTo(flat, [size, n, ...pre, ...post]), 1, axis + 1);
+    return [[out], [0]];
   },
 });
 

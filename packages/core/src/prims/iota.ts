@@ -31,6 +31,10 @@ export const iotaPrim: Primitive<IotaParams> = definePrimitive<IotaParams>({
   jvp(_, __, params) {
     return [[bind1(iotaPrim, [], params)], [null]];
   },
+  // No operands, so never batched: the same counts serve every example.
+  batch(_size, _args, _dims, params) {
+    return [[bind1(iotaPrim, [], params)], [null]];
+  },
 });
 
 /** A tensor of `shape` whose values count along `dimension`. */

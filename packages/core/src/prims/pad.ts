@@ -6,6 +6,7 @@ import { ConcreteTensor } from '../tensor/concrete.js';
 import { formatShape, type Shape } from '../tensor/shape.js';
 import { definePrimitive, type Primitive } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { insertAt } from './batching.js';
 import { slicePrim } from './slice.js';
 
 export interface PadParams {
@@ -50,5 +51,14 @@ export const padPrim: Primitive<PadParams> = definePrimitive<PadParams>({
         steps,
       }),
     ];
+  },
+  batch(size, [x], [d], { shape, starts, steps }) {
+    const b = d!;
+    const params = {
+      shape: insertAt(shape, b, size),
+      starts: insertAt(starts, b, 0),
+      steps: insertAt(steps, b, 1),
+    };
+    return [[bind1(padPrim, [x], params)], [b]];
   },
 });

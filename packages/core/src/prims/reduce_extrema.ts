@@ -13,7 +13,7 @@ import { eq } from './comparisons.js';
 import { astype } from './convert_element_type.js';
 import { div } from './div.js';
 import { mul } from './mul.js';
-import { type ReduceParams, reducedAval, reduceSum } from './reduce_sum.js';
+import { batchReduce, type ReduceParams, reducedAval, reduceSum } from './reduce_sum.js';
 
 function chooser(kind: 'max' | 'min'): Primitive<ReduceParams> {
   const name = `reduce_${kind}`;
@@ -38,6 +38,9 @@ function chooser(kind: 'max' | 'min'): Primitive<ReduceParams> {
       const mask = astype(eq(x, spread), x.dtype);
       const tangent = div(reduceSum(mul(t, mask), params.axes), reduceSum(mask, params.axes));
       return [[out], [tangent]];
+    },
+    batch(_size, [x], [d], { axes }) {
+      return batchReduce(prim, x, d!, axes);
     },
   });
   return prim;

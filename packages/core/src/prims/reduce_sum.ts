@@ -8,6 +8,7 @@ import { normalizeAxes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { shiftAxis } from './batching.js';
 import { broadcastInDimPrim } from './broadcast_in_dim.js';
 
 export interface ReduceParams {
@@ -44,7 +45,22 @@ export const reduceSumPrim: Primitive<ReduceParams> = definePrimitive<ReducePara
     const kept = shape.map((_, i) => i).filter((i) => !axes.includes(i));
     return [bind1(broadcastInDimPrim, [ct], { shape, broadcastDimensions: kept })];
   },
+  batch(_size, [x], [d], { axes }) {
+    return batchReduce(reduceSumPrim, x, d!, axes);
+  },
 });
+
+/** Batching rule of the axis reductions: shift the reduced axes past the batch axis. */
+export function batchReduce(
+  prim: Primitive<ReduceParams>,
+  x: Tensor,
+  d: number,
+  axes: readonly number[],
+): [Tensor[], (number | null)[]] {
+  const full = axes.map((a) => shiftAxis(a, d));
+  const outDim = d - full.filter((a) => a < d).length;
+  return [[bind1(prim, [x], { axes: full })], [outDim]];
+}
 
 /** Sums over `axes` (all axes when omitted) and drops them. */
 export function reduceSum(x: Tensor, axes?: readonly number[]): Tensor {

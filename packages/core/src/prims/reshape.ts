@@ -6,6 +6,7 @@ import { formatShape, type Shape, shapesEqual, sizeOf } from '../tensor/shape.js
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { moveAxis, reshapeTo } from './batching.js';
 
 export interface ReshapeParams {
   readonly [key: string]: unknown;
@@ -32,6 +33,9 @@ export const reshapePrim: Primitive<ReshapeParams> = definePrimitive<ReshapePara
   },
   transpose([ct], [x]) {
     return [ct && reshape(ct, (x as UndefPrimal).aval.shape)];
+  },
+  batch(size, [x], [d], { shape }) {
+    return [[reshapeTo(moveAxis(x, d!, 0), [size, ...shape])], [0]];
   },
 });
 

@@ -6,6 +6,7 @@ import { ConcreteTensor } from '../tensor/concrete.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive, type UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { insertAt } from './batching.js';
 import { padPrim } from './pad.js';
 
 export interface SliceParams {
@@ -43,6 +44,15 @@ export const slicePrim: Primitive<SliceParams> = definePrimitive<SliceParams>({
   transpose([ct], [x], { starts, steps }) {
     if (!ct) return [null];
     return [bind1(padPrim, [ct], { shape: (x as UndefPrimal).aval.shape, starts, steps })];
+  },
+  batch(size, [x], [d], { starts, limits, steps }) {
+    const b = d!;
+    const params = {
+      starts: insertAt(starts, b, 0),
+      limits: insertAt(limits, b, size),
+      steps: insertAt(steps, b, 1),
+    };
+    return [[bind1(slicePrim, [x], params)], [b]];
   },
 });
 

@@ -16,6 +16,9 @@ export const stopGradientPrim: Primitive = definePrimitive({
   jvp([x]) {
     return [[bind1(stopGradientPrim, [x], {})], [null]];
   },
+  batch(_size, [x], [d]) {
+    return [[bind1(stopGradientPrim, [x], {})], [d]];
+  },
 });
 
 /** Returns `x` unchanged, but treats it as a constant for differentiation. */

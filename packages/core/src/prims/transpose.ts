@@ -7,6 +7,7 @@ import { invertPermutation, isPermutation } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
+import { shiftAxis } from './batching.js';
 
 export interface TransposeParams {
   readonly [key: string]: unknown;
@@ -39,6 +40,13 @@ export const transposePrim: Primitive<TransposeParams> = definePrimitive<Transpo
   },
   transpose([ct], _, { permutation }) {
     return [ct && transpose(ct, invertPermutation(permutation))];
+  },
+  batch(_size, [x], [d], { permutation }) {
+    // Keep the batch axis where it is; permute the other axes around it.
+    const b = d!;
+    const full = permutation.map((p) => shiftAxis(p, b));
+    full.splice(b, 0, b);
+    return [[bind1(transposePrim, [x], { permutation: full })], [b]];
   },
 });
 

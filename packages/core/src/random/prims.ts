@@ -3,10 +3,14 @@
 // through scan and jit) and have no tangent.
 import { DtypeError, ShapeError } from '../errors.js';
 import { randomBits } from '../kernels/threefry.js';
+import { moveAxis, reshapeTo } from '../prims/batching.js';
+import { concatenatePrim } from '../prims/concatenate.js';
+import { slicePrim } from '../prims/slice.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import { allocate, type DType } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
 
@@ -47,6 +51,9 @@ export const randomBitsPrim: Primitive<RandomParams> = definePrimitive<RandomPar
   jvp([key], _, params) {
     return [[bind1(randomBitsPrim, [key], params)], [null]];
   },
+  batch(size, [key], [d], params) {
+    return batchPerKey(randomBitsPrim, size, key, d!, params);
+  },
 });
 
 /** Uniform floats in [0, 1) for a key, from the top mantissa bits of each word. */
@@ -71,4 +78,31 @@ export const randomUniformPrim: Primitive<RandomParams> = definePrimitive<Random
   jvp([key], _, params) {
     return [[bind1(randomUniformPrim, [key], params)], [null]];
   },
+  batch(size, [key], [d], params) {
+    return batchPerKey(randomUniformPrim, size, key, d!, params);
+  },
 });
+
+/**
+ * Batched keys: one draw per key (each example's numbers must equal what its own key gives
+ * alone, so draws cannot be fused), stacked along a new leading axis.
+ */
+function batchPerKey(
+  prim: Primitive<RandomParams>,
+  size: number,
+  keys: Tensor,
+  d: number,
+  params: RandomParams,
+): [Tensor[], (number | null)[]] {
+  const k = moveAxis(keys, d, 0); // [B, 2]
+  const draws = Array.from({ length: size }, (_, b) => {
+    const key = reshapeTo(
+      bind1(slicePrim, [k], { starts: [b, 0], limits: [b + 1, 2], steps: [1, 1] }),
+      [2],
+    );
+    const out = bind1(prim, [key], params);
+    return reshapeTo(out, [1, ...out.shape]);
+  });
+  const stacked = draws.length === 1 ? draws[0] : bind1(concatenatePrim, draws, { axis: 0 });
+  return [[stacked], [0]];
+}
