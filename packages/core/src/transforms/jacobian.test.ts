@@ -1,5 +1,16 @@
 import { describe, expect, test } from 'vitest';
-import { hessian, jacfwd, jacrev, matmul, sin, sum, type Tensor, tanh, tensor } from '../index.js';
+import {
+  hessian,
+  jacfwd,
+  jacrev,
+  makeJaxpr,
+  matmul,
+  sin,
+  sum,
+  type Tensor,
+  tanh,
+  tensor,
+} from '../index.js';
 
 const f64 = (x: number[] | number[][]) => tensor(x, { dtype: 'float64' });
 const closeTo = (a: Tensor, b: Tensor, tol = 1e-12) => {
@@ -58,5 +69,15 @@ describe('Jacobians over pytrees', () => {
     for (let i = 0; i < 2; i++)
       for (let j = 0; j < 2; j++)
         for (let k = 0; k < 2; k++) expect(Math.abs(wb[i][j][k] - bw[k][i][j])).toBeLessThan(1e-12);
+  });
+});
+
+describe('Jacobians are vmapped, not looped', () => {
+  test('the IR has the same number of equations for 3 and 30 inputs', () => {
+    const f = (x: Tensor) => tanh(x.mul(x)).mul(2);
+    const count = (jac: typeof jacfwd, n: number) =>
+      makeJaxpr(jac(f))(tensor(new Float64Array(n).fill(0.5))).closed.jaxpr.eqns.length;
+    expect(count(jacfwd, 3)).toBe(count(jacfwd, 30));
+    expect(count(jacrev, 3)).toBe(count(jacrev, 30));
   });
 });

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
-import { stack } from '../ops/shape.js';
 import { reshape } from '../prims/reshape.js';
-import { ConcreteTensor } from '../tensor/concrete.js';
-import { zeros } from '../tensor/create.js';
-import { allocate } from '../tensor/dtype.js';
+import { transpose } from '../prims/transpose.js';
+import { eye, zeros, zerosLike } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { flatten, type MapLeaves, unflatten } from '../tree/tree.js';
 import { jvp, vjp } from './api.js';
 import { flattenDiffArgs, flattenOutput, normalizeArgnums } from './flat.js';
+import { vmap } from './vmap.js';
 
 /**
  * The Jacobian's type: for each output leaf, a tree shaped like the input whose leaves have shape
@@ -17,10 +16,9 @@ export type JacobianOf<R, X> = R extends Tensor
   ? MapLeaves<X, Tensor>
   : MapLeaves<R, MapLeaves<X, Tensor>>;
 
-function basisLike(like: Tensor, j: number | null): Tensor {
-  const b = allocate(like.dtype, like.size);
-  if (j !== null) b[j] = 1;
-  return new ConcreteTensor(b, like.shape);
+/** The rows of the n×n identity, shaped [n, ...like.shape] (n = like.size). */
+function identityBasis(like: Tensor): Tensor {
+  return eye(like.size, like.size, like.dtype).reshape([like.size, ...like.shape]);
 }
 
 /** Assembles blocks[o][l] (shape out_o.shape + in_l.shape) into an output tree of input trees. */
@@ -40,7 +38,7 @@ function prepare(op: string, args: unknown[], argnum: number) {
 }
 
 /**
- * Jacobian by forward mode, one JVP per input element. Best when inputs are fewer than outputs.
+ * Jacobian by forward mode: a JVP vmapped over the identity basis of each input leaf. Best when inputs are fewer than outputs.
  * Works over pytrees: `jacfwd(f)(params)` mirrors JAX's nesting (output tree of input trees).
  */
 export function jacfwd<A extends unknown[], R, const N extends number = 0>(
@@ -53,32 +51,35 @@ export function jacfwd<A extends unknown[], R, const N extends number = 0>(
     const g = (...leaves: Tensor[]) => f(...(flat.rebuild(leaves) as A));
     const primalOut = g(...inLeaves);
     const [outLeaves] = flattenOutput('jacfwd', primalOut);
-    // One JVP per input element; columns[l][j][o] is output leaf o's derivative along it.
-    const columns = inLeaves.map((leaf, l) =>
-      Array.from({ length: leaf.size }, (_, j) => {
-        const tangents = inLeaves.map((x, k) => basisLike(x, k === l ? j : null));
-        return flattenOutput('jacfwd', jvp(g, inLeaves, tangents)[1])[0];
-      }),
-    );
+    // For each input leaf, one vmapped JVP over the rows of the identity: [n, ...out.shape] per
+    // output leaf, with the batch axis then moved last and split into the input's shape.
+    const columns = inLeaves.map((leaf, l) => {
+      if (leaf.size === 0) return null;
+      const pushforward = (t: Tensor) =>
+        flattenOutput(
+          'jacfwd',
+          jvp(
+            g,
+            inLeaves,
+            inLeaves.map((x, k) => (k === l ? t : zerosLike(x))),
+          )[1],
+        )[0];
+      return vmap(pushforward)(identityBasis(leaf));
+    });
     const blocks = outLeaves.map((o, oi) =>
-      inLeaves.map((leaf, l) =>
-        leaf.size === 0
-          ? zeros([...o.shape, ...leaf.shape], o.dtype)
-          : reshape(
-              stack(
-                columns[l].map((c) => c[oi]),
-                o.ndim,
-              ),
-              [...o.shape, ...leaf.shape],
-            ),
-      ),
+      inLeaves.map((leaf, l) => {
+        const cols = columns[l];
+        if (cols === null) return zeros([...o.shape, ...leaf.shape], o.dtype);
+        const moved = transpose(cols[oi], [...o.shape.map((_, i) => i + 1), 0]);
+        return reshape(moved, [...o.shape, ...leaf.shape]);
+      }),
     );
     return assemble(primalOut, args[index], blocks) as JacobianOf<R, A[N]>;
   };
 }
 
 /**
- * Jacobian by reverse mode, one pullback per output element (a single one for a scalar loss).
+ * Jacobian by reverse mode: the pullback vmapped over the identity basis of each output leaf.
  * Best when outputs are fewer than inputs. Works over pytrees like `jacfwd`.
  */
 export function jacrev<A extends unknown[], R, const N extends number = 0>(
@@ -93,29 +94,20 @@ export function jacrev<A extends unknown[], R, const N extends number = 0>(
       ...inLeaves,
     );
     const [outLeaves, outDef] = flattenOutput('jacrev', out);
+    // For each output leaf, one vmapped pullback over the rows of the identity (zero cotangents
+    // for the other outputs): [m, ...in.shape] per input leaf, split into out.shape + in.shape.
     const blocks = outLeaves.map((o, oi) => {
-      // rows[i][l]: gradient of element i of output leaf oi with respect to input leaf l.
-      const rows = Array.from(
-        { length: o.size },
-        (_, i) =>
-          pullback(
-            unflatten<R>(
-              outDef,
-              outLeaves.map((x, k) => basisLike(x, k === oi ? i : null)),
-            ),
-          ) as unknown as Tensor[],
-      );
-      return inLeaves.map((leaf, l) =>
-        rows.length === 0
-          ? zeros([...o.shape, ...leaf.shape], leaf.dtype)
-          : reshape(
-              stack(
-                rows.map((r) => r[l]),
-                0,
-              ),
-              [...o.shape, ...leaf.shape],
-            ),
-      );
+      if (o.size === 0)
+        return inLeaves.map((leaf) => zeros([...o.shape, ...leaf.shape], leaf.dtype));
+      const pull = (c: Tensor) =>
+        pullback(
+          unflatten<R>(
+            outDef,
+            outLeaves.map((x, k) => (k === oi ? c : zerosLike(x))),
+          ),
+        ) as unknown as Tensor[];
+      const rows = vmap(pull)(identityBasis(o));
+      return inLeaves.map((leaf, l) => reshape(rows[l], [...o.shape, ...leaf.shape]));
     });
     return assemble(out, args[index], blocks) as JacobianOf<R, A[N]>;
   };
