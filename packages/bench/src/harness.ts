@@ -32,7 +32,7 @@ export interface Row {
 
 /** Prints rows as an aligned table (ratio = time / baseline time; lower is better). */
 export function printTable(rows: Row[]): void {
-  const header = ['workload', 'system', 'µs/call', 'ratio to hand-written'];
+  const header = ['workload', 'system', 'µs/call', 'ratio to baseline'];
   const cells = rows.map((r) => [
     r.workload,
     r.system,
