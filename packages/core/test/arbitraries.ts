@@ -336,3 +336,27 @@ export function broadcastSource(c: TensorCase, outIdx: readonly number[]): numbe
     c.shape,
   );
 }
+
+/** Applies `f` to every 1-D fiber of `c` along `axis` (f maps a fiber to a fiber of equal length). */
+export function alongAxis(
+  c: TensorCase,
+  axis: number,
+  f: (fiber: number[]) => number[],
+): TensorCase {
+  const ax = axis < 0 ? axis + c.shape.length : axis;
+  const out = new Array<number>(c.data.length);
+  const outer = c.shape.map((d, i) => (i === ax ? 1 : d));
+  for (let o = 0; o < sizeOf(outer); o++) {
+    const base = unravel(o, outer);
+    const at = (j: number) =>
+      ravel(
+        base.map((v, i) => (i === ax ? j : v)),
+        c.shape,
+      );
+    const fiber = range(c.shape[ax]).map((j) => c.data[at(j)]);
+    f(fiber).forEach((v, j) => {
+      out[at(j)] = v;
+    });
+  }
+  return { shape: c.shape, data: out };
+}

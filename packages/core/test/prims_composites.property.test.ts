@@ -16,6 +16,7 @@ import {
 } from '@loom/core';
 import { describe, expect } from 'vitest';
 import {
+  alongAxis,
   caseOfShapeArb,
   checkShapeRule,
   expectClose,
@@ -41,26 +42,6 @@ const axisCaseArb = (range_ = { min: -5, max: 5 }) =>
       fc.integer({ min: -shape.length, max: shape.length - 1 }),
     ),
   );
-
-/** Applies `f` to every 1-D fiber of `c` along `axis` (f maps a fiber to a fiber of equal length). */
-function alongAxis(c: TensorCase, axis: number, f: (fiber: number[]) => number[]): TensorCase {
-  const ax = axis < 0 ? axis + c.shape.length : axis;
-  const out = new Array<number>(c.data.length);
-  const outer = c.shape.map((d, i) => (i === ax ? 1 : d));
-  for (let o = 0; o < sizeOf(outer); o++) {
-    const base = unravel(o, outer);
-    const at = (j: number) =>
-      ravel(
-        base.map((v, i) => (i === ax ? j : v)),
-        c.shape,
-      );
-    const fiber = range(c.shape[ax]).map((j) => c.data[at(j)]);
-    f(fiber).forEach((v, j) => {
-      out[at(j)] = v;
-    });
-  }
-  return { shape: c.shape, data: out };
-}
 
 const refLse = (xs: number[]) => {
   const m = Math.max(...xs);

@@ -18,6 +18,7 @@ import {
 } from '@loom/core';
 import { describe, expect } from 'vitest';
 import {
+  alongAxis,
   caseOfShapeArb,
   checkShapeRule,
   distinctCaseArb,
@@ -172,24 +173,9 @@ describe('argsort', () => {
     fc.tuple(tiedCaseArb(shape), fc.integer({ min: -shape.length, max: shape.length - 1 })),
   );
 
-  function refArgsort(c: TensorCase, axis: number): number[] {
-    const ax = axis < 0 ? axis + c.shape.length : axis;
-    const out = new Array<number>(c.data.length);
-    const outer = c.shape.map((d, i) => (i === ax ? 1 : d));
-    for (let o = 0; o < sizeOf(outer); o++) {
-      const base = unravel(o, outer);
-      const at = (j: number) =>
-        ravel(
-          base.map((v, i) => (i === ax ? j : v)),
-          c.shape,
-        );
-      const order = range(c.shape[ax]).sort((p, q) => c.data[at(p)] - c.data[at(q)] || p - q);
-      order.forEach((src, j) => {
-        out[at(j)] = src;
-      });
-    }
-    return out;
-  }
+  // A stable ascending sort of each fiber along the axis.
+  const refArgsort = (c: TensorCase, axis: number): number[] =>
+    alongAxis(c, axis, (xs) => range(xs.length).sort((p, q) => xs[p] - xs[q] || p - q)).data;
 
   test.prop([argsortArb])(
     'shape rule and values: a stable ascending sort along the axis',
