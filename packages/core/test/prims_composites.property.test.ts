@@ -28,7 +28,6 @@ import {
   refElementwise,
   shapeArb,
   sizeOf,
-  type TensorCase,
   t64,
   tensorCaseArb,
   unravel,

@@ -26,7 +26,6 @@ import {
   expectTensor,
   gradCheck,
   range,
-  ravel,
   shapeArb,
   sizeOf,
   type TensorCase,
