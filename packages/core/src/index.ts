@@ -100,3 +100,4 @@ export { type VmapOptions, vmap } from './transforms/vmap.js';
 // Pytrees.
 export * as tree from './tree/index.js';
 export type { MapLeaves, Tree, TreeDef } from './tree/tree.js';
+export { jit, type JitOptions, type Jitted } from './transforms/jit.js';

@@ -27,38 +27,46 @@ const quiet =
 
 describe('examples', () => {
   test('forward-propagation matches the published numbers to 1e-6', async () => {
-    const summary = await quiet(() => forwardPropagation.run({ seed: 0, out, jit: false }))();
+    const summary = await quiet(() => forwardPropagation.run({ seed: 0, out, jit: true }))();
     expect(summary.ok).toBe(true);
     expect(summary.metrics.maxAbsDiff).toBeLessThan(1e-6);
   });
 
   test('binary-addition reaches 100% exact sums on 1000 fresh pairs in 10,000 steps', async () => {
     const summary = await quiet(() =>
-      binaryAdditionProgram.run({ seed: 0, out, jit: false, steps: 10_000 }),
+      binaryAdditionProgram.run({ seed: 0, out, jit: true, steps: 10_000 }),
     )();
     expect(summary.metrics.accuracy).toBe(1);
     expect(summary.metrics.firstPerfectWindow).toBeGreaterThan(0);
   }, 120_000);
 });
 
+describe('jit equals eager at the level of a whole training run', () => {
+  test('binary-addition: the same loss trajectory with and without jit', async () => {
+    const run = (jit: boolean) =>
+      quiet(() => binaryAdditionProgram.run({ seed: 7, out, jit, steps: 300 }))();
+    const [withJit, eager] = [await run(true), await run(false)];
+    expect(withJit.metrics.finalLoss).toBeCloseTo(eager.metrics.finalLoss, 5);
+    expect(withJit.metrics.meanLoss).toBeCloseTo(eager.metrics.meanLoss, 5);
+  }, 120_000);
+});
+
 describe('examples that need @loom/nn', () => {
   test('sine-square reaches at least 99% test accuracy within 2 epochs', async () => {
     const summary = await quiet(() =>
-      sineSquareProgram.run({ seed: 0, out, jit: false, epochs: 2 }),
+      sineSquareProgram.run({ seed: 0, out, jit: true, epochs: 2 }),
     )();
     expect(summary.metrics.accuracy).toBeGreaterThanOrEqual(0.99);
   }, 120_000);
 
   test('char-rnn: loss falls by at least a fifth in 40 steps', async () => {
-    const summary = await quiet(() =>
-      charRnnProgram.run({ seed: 0, out, jit: false, steps: 40 }),
-    )();
+    const summary = await quiet(() => charRnnProgram.run({ seed: 0, out, jit: true, steps: 40 }))();
     expect(summary.metrics.lastLoss).toBeLessThan(summary.metrics.firstLoss * 0.8);
   }, 120_000);
 
   test('irnn-pixels without data explains how to get some', async () => {
-    await expect(irnnPixelsProgram.run({ seed: 0, out, jit: false })).rejects.toThrow(ExampleError);
-    await expect(irnnPixelsProgram.run({ seed: 0, out, jit: false })).rejects.toThrow(
+    await expect(irnnPixelsProgram.run({ seed: 0, out, jit: true })).rejects.toThrow(ExampleError);
+    await expect(irnnPixelsProgram.run({ seed: 0, out, jit: true })).rejects.toThrow(
       /--data DIR[\s\S]*dataset-fashion-mnist/,
     );
   });
@@ -78,7 +86,7 @@ describe('examples that need @loom/nn', () => {
       writeFileSync(join(dir, `${split}-labels-idx1-ubyte`), encodeIdx([n], labels));
     }
     const summary = await quiet(() =>
-      irnnPixelsProgram.run({ seed: 0, out, jit: false, data: dir, steps: 12, lr: 1e-3 }),
+      irnnPixelsProgram.run({ seed: 0, out, jit: true, data: dir, steps: 12, lr: 1e-3 }),
     )();
     expect(summary.metrics.lastLoss).toBeLessThan(summary.metrics.firstLoss * 0.9);
   }, 180_000);

@@ -2,23 +2,14 @@
 // The classic RNN adder (trask's numpy tutorial, as a scan): two 8-bit numbers fed least
 // significant bit first, hidden 16, sigmoid units, ½ Σ squared error, SGD with rate 0.1, one
 // example per step. Backpropagation through time is grad of the scan.
-import {
-  grad,
-  gt,
-  matmul,
-  random,
-  scan,
-  sigmoid,
-  sum,
-  type Tensor,
-  tensor,
-  tree,
-} from '@loom/core';
+import { gt, matmul, random, scan, sigmoid, sum, type Tensor, tensor } from '@loom/core';
 import { binaryAddition as additionTask, fromBits } from '@loom/datasets';
+import { sgd } from '@loom/nn';
 import type { RunOptions } from '../args.js';
 import { Output, terminalChart } from '../report/output.js';
 import { progress } from '../report/progress.js';
 import type { Program } from './program.js';
+import { maybeJit, trainStep } from './train_step.js';
 
 type Params = { V: Tensor; U: Tensor; W: Tensor };
 const HIDDEN = 16;
@@ -63,33 +54,36 @@ export const binaryAdditionProgram: Program = {
     };
     const task = additionTask({ bits: 8, seed: options.seed });
     const examples = task.examples();
-    const gradient = grad(loss);
+    const optimizer = sgd(0.1);
+    let state = optimizer.init(params);
+    const step = trainStep(loss, optimizer, options.jit);
+    const predict = maybeJit((p: Params, xs: Tensor) => gt(forward(p, xs), 0.5), options.jit);
     const losses: number[] = [];
     const recentCorrect: boolean[] = [];
     let firstPerfectWindow = -1;
     const bar = progress(steps, 'binary-addition');
     const t0 = performance.now();
-    for (let step = 1; step <= steps; step++) {
+    for (let i = 1; i <= steps; i++) {
       const ex = examples.next().value;
       const xs = ex.inputs.reshape([8, 1, 2]);
       const targets = ex.targets.reshape([8, 1, 1]);
-      const g = gradient(params, xs, targets);
-      const outputs = forward(params, xs);
-      const err = outputs.sub(targets);
-      const l = sum(err.mul(err)).mul(0.5).item();
-      params = tree.map((p, d) => p.sub(d.mul(0.1)), params, g);
+      // The prediction is made with the parameters before this step's update, like the loss.
+      const predicted = predict(params, xs).data();
+      const [nextParams, nextState, value] = step(params, state, xs, targets);
+      params = nextParams;
+      state = nextState;
+      const l = value.item();
       losses.push(l);
-      const predicted = gt(outputs, 0.5).data();
       const correct = fromBits(predicted) === ex.c;
       recentCorrect.push(correct);
       if (recentCorrect.length > WINDOW) recentCorrect.shift();
       if (firstPerfectWindow < 0 && recentCorrect.length === WINDOW && recentCorrect.every(Boolean))
-        firstPerfectWindow = step;
-      bar.update(step, { error: l });
-      if (step % 1000 === 0) {
+        firstPerfectWindow = i;
+      bar.update(i, { error: l });
+      if (i % 1000 === 0) {
         bar.log(
           [
-            `step ${step}`,
+            `step ${i}`,
             `  Error: ${(l * 2).toFixed(6)}`,
             `  Pred: ${bitsMsbFirst(predicted)}`,
             `  True: ${bitsMsbFirst(ex.targets.data())}`,
@@ -125,14 +119,22 @@ export const binaryAdditionProgram: Program = {
     const accuracy = exact / 1000;
     return {
       ok: accuracy === 1,
-      metrics: { accuracy, steps, seconds, stepsPerSecond: steps / seconds, firstPerfectWindow },
+      metrics: {
+        accuracy,
+        steps,
+        seconds,
+        stepsPerSecond: steps / seconds,
+        firstPerfectWindow,
+        finalLoss: losses[losses.length - 1],
+        meanLoss: losses.reduce((a, b) => a + b, 0) / losses.length,
+      },
       lines: [
         terminalChart(smoothed),
         `exact-sum accuracy on 1000 fresh pairs: ${(accuracy * 100).toFixed(1)}%`,
         firstPerfectWindow > 0
           ? `first step with all of the last ${WINDOW} training sums exactly right: ${firstPerfectWindow}`
           : `never had ${WINDOW} consecutive training sums exactly right`,
-        `${steps} steps in ${seconds.toFixed(1)} s (${(steps / seconds).toFixed(0)} steps/s, eager)`,
+        `${steps} steps in ${seconds.toFixed(1)} s (${(steps / seconds).toFixed(0)} steps/s, ${options.jit ? 'jit' : 'eager'})`,
         `loss plot: ${plot}`,
       ],
     };

@@ -2,11 +2,10 @@
 // A character language model: embedding → recurrent cell (LSTM by default) → dense → softmax
 // cross-entropy at every step, Adam with gradient clipping; samples text as it trains.
 import { readFileSync } from 'node:fs';
-import { div, grad, random, type Tensor, tensor } from '@loom/core';
+import { div, random, type Tensor, tensor } from '@loom/core';
 import { charCorpus, defaultCorpus } from '@loom/datasets';
 import {
   adam,
-  applyUpdates,
   chain,
   clipByGlobalNorm,
   type EmbeddingParams,
@@ -23,6 +22,7 @@ import type { RunOptions } from '../args.js';
 import { Output, terminalChart } from '../report/output.js';
 import { progress } from '../report/progress.js';
 import { ExampleError, type Program } from './program.js';
+import { trainStep } from './train_step.js';
 
 const HIDDEN = 128;
 const EMBED = 32;
@@ -84,7 +84,7 @@ export const charRnnProgram: Program = {
     };
     const optimizer = chain(clipByGlobalNorm(5), adam(2e-3));
     let state = optimizer.init(params);
-    const gradient = grad(loss);
+    const train = trainStep(loss, optimizer, options.jit);
     const stream = corpus.windowStream({ batchSize: BATCH, seqLen: SEQ, seed: options.seed });
     const losses: number[] = [];
     const samples: string[] = [];
@@ -119,11 +119,10 @@ export const charRnnProgram: Program = {
     const t0 = performance.now();
     for (let step = 1; step <= steps; step++) {
       const windows = stream.next().value as Tensor;
-      const g = gradient(params, windows);
-      const [updates, next] = optimizer.update(g, state, params);
-      params = applyUpdates(params, updates);
-      state = next;
-      const l = loss(params, windows).item();
+      const [nextParams, nextState, value] = train(params, state, windows);
+      params = nextParams;
+      state = nextState;
+      const l = value.item();
       losses.push(l);
       bar.update(step, { 'nats/char': l });
       if (step % Math.max(1, Math.floor(steps / 4)) === 0) {
@@ -159,7 +158,7 @@ export const charRnnProgram: Program = {
       lines: [
         terminalChart(losses),
         `loss: ${first.toFixed(3)} → ${last.toFixed(3)} nats/char (uniform over ${V} symbols: ${Math.log(V).toFixed(3)})`,
-        `${steps} steps in ${seconds.toFixed(1)} s (${((steps * BATCH * SEQ) / seconds).toFixed(0)} tokens/s, eager)`,
+        `${steps} steps in ${seconds.toFixed(1)} s (${((steps * BATCH * SEQ) / seconds).toFixed(0)} tokens/s, ${options.jit ? 'jit' : 'eager'})`,
         `last sample: ${JSON.stringify(samples[samples.length - 1] ?? '')}`,
         `plot: ${plot}`,
       ],

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Le, Jaitly & Hinton's IRNN: a ReLU RNN whose recurrent weights start as the identity, reading
 // MNIST-format digits one pixel at a time (784 steps), trained with RMSprop and gradient clipping.
-import { argmax, grad, mean, random, type Tensor } from '@loom/core';
+import { argmax, mean, random, type Tensor } from '@loom/core';
 import { batches } from '@loom/datasets';
 import { loadMnistDir } from '@loom/datasets/node';
 import {
-  applyUpdates,
   chain,
   clipByGlobalNorm,
   irnn,
@@ -20,6 +19,7 @@ import type { RunOptions } from '../args.js';
 import { Output, terminalChart } from '../report/output.js';
 import { progress } from '../report/progress.js';
 import { ExampleError, type Program } from './program.js';
+import { maybeJit, trainStep } from './train_step.js';
 
 const HIDDEN = 100;
 type Params = { cell: RnnParams; out: LinearParams };
@@ -58,7 +58,7 @@ export const irnnPixelsProgram: Program = {
     // above 1e-5 pushes the spectral radius past 1 and the activations explode.
     const optimizer = chain(clipByGlobalNorm(1.0), rmsprop(options.lr ?? 1e-5));
     let state = optimizer.init(params);
-    const gradient = grad(loss);
+    const trainOnBatch = trainStep(loss, optimizer, options.jit);
     const train = batches(
       { x: splits.train.x, y: splits.train.y },
       { batchSize: 16, shuffle: true, seed: options.seed },
@@ -70,11 +70,10 @@ export const irnnPixelsProgram: Program = {
     for (let epoch = 0; step < steps; epoch++) {
       for (const batch of train.epoch(epoch)) {
         if (++step > steps) break;
-        const g = gradient(params, batch.x, batch.y);
-        const [updates, next] = optimizer.update(g, state, params);
-        params = applyUpdates(params, updates);
-        state = next;
-        const l = loss(params, batch.x, batch.y).item();
+        const [nextParams, nextState, value] = trainOnBatch(params, state, batch.x, batch.y);
+        params = nextParams;
+        state = nextState;
+        const l = value.item();
         losses.push(l);
         bar.update(step, { loss: l });
       }
@@ -84,7 +83,8 @@ export const irnnPixelsProgram: Program = {
     const n = Math.min(500, splits.test.x.shape[0]);
     const testX = splits.test.x.slice([0, 0, 0], [n, 784, 1]);
     const testY = splits.test.y.slice([0], [n]);
-    const accuracy = mean(argmax(logits(params, testX), 1).eq(testY)).item();
+    const predict = maybeJit((p: Params, x: Tensor) => argmax(logits(p, x), 1), options.jit);
+    const accuracy = mean(predict(params, testX).eq(testY)).item();
     const first = losses.slice(0, 10).reduce((a, b) => a + b, 0) / Math.min(10, losses.length);
     const last = losses.slice(-10).reduce((a, b) => a + b, 0) / Math.min(10, losses.length);
     const plot = out.plot(
@@ -100,7 +100,7 @@ export const irnnPixelsProgram: Program = {
       lines: [
         terminalChart(losses),
         `loss ${first.toFixed(3)} → ${last.toFixed(3)}; accuracy on ${n} test digits: ${(accuracy * 100).toFixed(1)}%`,
-        `${steps} steps of 784 time steps in ${seconds.toFixed(1)} s (eager)`,
+        `${steps} steps of 784 time steps in ${seconds.toFixed(1)} s (${options.jit ? 'jit' : 'eager'})`,
         `plot: ${plot}`,
       ],
     };

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The computational-graph tutorial's task: tell noisy sine from square waves with a ReLU RNN
 // (hidden 12) read out by dense 12→6 ReLU and 6→2, softmax cross-entropy, Adam 0.005, batch 16.
-import { argmax, grad, makeJaxpr, mean, random, relu, type Tensor } from '@loom/core';
+import { argmax, makeJaxpr, mean, random, relu, type Tensor } from '@loom/core';
 import { batches, sineSquare } from '@loom/datasets';
 import {
   adam,
-  applyUpdates,
   type LinearParams,
   linear,
   makeRnnCell,
@@ -17,6 +16,7 @@ import type { RunOptions } from '../args.js';
 import { Output, terminalChart } from '../report/output.js';
 import { progress } from '../report/progress.js';
 import type { Program } from './program.js';
+import { maybeJit, trainStep } from './train_step.js';
 
 type Params = { cell: RnnParams; fc1: LinearParams; fc2: LinearParams };
 const cell = makeRnnCell({ activation: 'relu' });
@@ -51,7 +51,11 @@ export const sineSquareProgram: Program = {
       { x: data.train.x, y: data.train.yOneHot },
       { batchSize: 16, shuffle: true, seed: options.seed },
     );
-    const gradient = grad(loss);
+    const step = trainStep(loss, optimizer, options.jit);
+    const evaluate = maybeJit((p: Params, x: Tensor, y: Tensor) => {
+      const z = logits(p, x);
+      return { loss: softmaxCrossEntropy(z, y), predicted: argmax(z, 1) };
+    }, options.jit);
     const history: { epoch: number; loss: number; accuracy: number }[] = [];
     const trainLosses: number[] = [];
     const total = epochs * train.batchesPerEpoch;
@@ -60,18 +64,17 @@ export const sineSquareProgram: Program = {
     const t0 = performance.now();
     for (let epoch = 1; epoch <= epochs; epoch++) {
       for (const batch of train.epoch(epoch - 1)) {
-        const g = gradient(params, batch.x, batch.y);
-        const [updates, next] = optimizer.update(g, state, params);
-        params = applyUpdates(params, updates);
-        state = next;
+        const [nextParams, nextState, value] = step(params, state, batch.x, batch.y);
+        params = nextParams;
+        state = nextState;
         iteration++;
-        const l = loss(params, batch.x, batch.y).item();
+        const l = value.item();
         trainLosses.push(l);
         bar.update(iteration, { loss: l });
       }
-      const testLogits = logits(params, data.test.x);
-      const testLoss = softmaxCrossEntropy(testLogits, data.test.yOneHot).item();
-      const accuracy = mean(argmax(testLogits, 1).eq(data.test.y)).item();
+      const test = evaluate(params, data.test.x, data.test.yOneHot);
+      const testLoss = test.loss.item();
+      const accuracy = mean(test.predicted.eq(data.test.y)).item();
       history.push({ epoch, loss: testLoss, accuracy });
       bar.log(
         `epoch: ${epoch}, iteration: ${iteration}, test loss: ${testLoss.toFixed(4)}, test accuracy: ${(accuracy * 100).toFixed(2)}%`,
@@ -122,7 +125,7 @@ export const sineSquareProgram: Program = {
       lines: [
         terminalChart(trainLosses),
         `test accuracy after ${epochs} epochs: ${(final.accuracy * 100).toFixed(2)}% (the tutorial reports 99%)`,
-        `${iteration} iterations in ${seconds.toFixed(1)} s (${((epochs * trainSize) / seconds).toFixed(0)} samples/s, eager)`,
+        `${iteration} iterations in ${seconds.toFixed(1)} s (${((epochs * trainSize) / seconds).toFixed(0)} samples/s, ${options.jit ? 'jit' : 'eager'})`,
         `graph: ${graphFiles.join(', ')}`,
         `plots: ${plots.join(', ')}`,
       ],
