@@ -1,7 +1,18 @@
 // SPDX-License-Identifier: MIT
 // Per-example gradients of the W1 model (binary adder: in 2, hidden 16, out 1, sigmoid, ½ Σ
 // squared error, 8 steps) for a batch of 64, via vmap(grad), against the batched mean gradient.
-import { grad, matmul, random, scan, sigmoid, sum, type Tensor, tensor, vmap } from '@loom/core';
+import {
+  grad,
+  jit,
+  matmul,
+  random,
+  scan,
+  sigmoid,
+  sum,
+  type Tensor,
+  tensor,
+  vmap,
+} from '@loom/core';
 import { measure, type Row } from './harness.js';
 
 type Params = { V: Tensor; U: Tensor; W: Tensor };
@@ -41,7 +52,33 @@ export function perExampleGradients(): Row[] {
   );
   const tBatched = measure(() => batched(params), { warmup: 5, repeats: 5 });
   const tPerExample = measure(() => perExample(xs, ys), { warmup: 5, repeats: 5 });
+  // The measure: both under jit (params passed as an argument so the trace is reused).
+  const perExampleJit = jit((p: Params, x: Tensor, y: Tensor) =>
+    vmap((xi: Tensor, yi: Tensor) => grad(loss)(p, xi.reshape([8, 1, 2]), yi.reshape([8, 1, 1])))(
+      x,
+      y,
+    ),
+  );
+  const batchedJit = jit(
+    grad((p: Params, x: Tensor, y: Tensor) =>
+      loss(p, x.transpose([1, 0, 2]), y.transpose([1, 0, 2])).div(B),
+    ),
+  );
+  const tBatchedJit = measure(() => batchedJit(params, xs, ys), { warmup: 5, repeats: 5 });
+  const tPerExampleJit = measure(() => perExampleJit(params, xs, ys), { warmup: 5, repeats: 5 });
   return [
+    {
+      workload: 'W1 grads, batch 64',
+      system: 'batched mean grad (jit)',
+      microseconds: tBatchedJit,
+      ratio: 1,
+    },
+    {
+      workload: 'W1 grads, batch 64',
+      system: 'per-example vmap(grad) (jit)',
+      microseconds: tPerExampleJit,
+      ratio: tPerExampleJit / tBatchedJit,
+    },
     {
       workload: 'W1 grads, batch 64',
       system: 'batched mean grad (eager)',
