@@ -91,6 +91,7 @@ export { type CheckGradsOptions, checkGrads, GradientCheckError } from './testin
 // Transformations and IR.
 export { type GradOf, type GradOptions, grad, jvp, valueAndGrad, vjp } from './transforms/api.js';
 export { hessian, jacfwd, jacrev } from './transforms/jacobian.js';
+export { type JitOptions, type Jitted, jit } from './transforms/jit.js';
 export {
   type SavedResidual,
   type SavedResidualsReport,
@@ -100,4 +101,3 @@ export { type VmapOptions, vmap } from './transforms/vmap.js';
 // Pytrees.
 export * as tree from './tree/index.js';
 export type { MapLeaves, Tree, TreeDef } from './tree/tree.js';
-export { jit, type JitOptions, type Jitted } from './transforms/jit.js';

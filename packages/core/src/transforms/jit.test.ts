@@ -27,11 +27,27 @@ const same = (a: Tensor, b: Tensor, tol = 1e-12) => {
 
 type P = { w: Tensor; u: Tensor };
 const rnnLoss = (p: P, xs: Tensor) => {
-  const [h] = scan((c: Tensor, x: Tensor) => [tanh(matmul(x, p.w).add(matmul(c, p.u))), null] as const, f64([[0, 0]]), xs);
+  const [h] = scan(
+    (c: Tensor, x: Tensor) => [tanh(matmul(x, p.w).add(matmul(c, p.u))), null] as const,
+    f64([[0, 0]]),
+    xs,
+  );
   return sum(sigmoid(h).mul(h));
 };
-const p: P = { w: f64([[0.3, -0.2], [0.1, 0.4]]), u: f64([[0.5, 0.1], [-0.3, 0.2]]) };
-const xs = tensor(new Float64Array(10).map((_, i) => Math.sin(i)), { shape: [5, 1, 2] });
+const p: P = {
+  w: f64([
+    [0.3, -0.2],
+    [0.1, 0.4],
+  ]),
+  u: f64([
+    [0.5, 0.1],
+    [-0.3, 0.2],
+  ]),
+};
+const xs = tensor(
+  new Float64Array(10).map((_, i) => Math.sin(i)),
+  { shape: [5, 1, 2] },
+);
 
 describe('jit', () => {
   test('jit(f) equals f, and jit(grad(f)) and grad(jit(f)) equal grad(f), through a scan', () => {
@@ -43,16 +59,45 @@ describe('jit', () => {
     }
   });
   test('derivatives of a jitted function pass checkGrads to second order', () => {
-    checkGrads(jit((x: Tensor, y: Tensor) => sin(x.mul(y)).mul(x)), [f64([0.3, -0.7]), f64([1.1, 0.4])], { order: 2 });
+    checkGrads(
+      jit((x: Tensor, y: Tensor) => sin(x.mul(y)).mul(x)),
+      [f64([0.3, -0.7]), f64([1.1, 0.4])],
+      { order: 2 },
+    );
   });
   test('jvp and vmap of jit, jit inside a scan body', () => {
     const f = jit((x: Tensor) => tanh(x).mul(x));
     const [, t] = jvp(f, [f64([0.5])], [f64([1])]);
     const th = Math.tanh(0.5);
     expect(t.item()).toBeCloseTo(th + 0.5 * (1 - th * th), 12);
-    same(vmap(f)(f64([[0.1, 0.2], [0.3, 0.4]])), tanh(f64([[0.1, 0.2], [0.3, 0.4]])).mul(f64([[0.1, 0.2], [0.3, 0.4]])));
-    const [c] = scan((acc: Tensor, x: Tensor) => [acc.add(f(x)), null] as const, f64([0]).reshape([]), f64([0.1, 0.2, 0.3]));
-    expect(c.item()).toBeCloseTo([0.1, 0.2, 0.3].reduce((s, v) => s + Math.tanh(v) * v, 0), 12);
+    same(
+      vmap(f)(
+        f64([
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ]),
+      ),
+      tanh(
+        f64([
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ]),
+      ).mul(
+        f64([
+          [0.1, 0.2],
+          [0.3, 0.4],
+        ]),
+      ),
+    );
+    const [c] = scan(
+      (acc: Tensor, x: Tensor) => [acc.add(f(x)), null] as const,
+      f64([0]).reshape([]),
+      f64([0.1, 0.2, 0.3]),
+    );
+    expect(c.item()).toBeCloseTo(
+      [0.1, 0.2, 0.3].reduce((s, v) => s + Math.tanh(v) * v, 0),
+      12,
+    );
   });
   test('traces once per signature and shows its program', () => {
     let traces = 0;
@@ -73,7 +118,11 @@ describe('jit', () => {
     expect(scale(f64([1, 2]), 3).toArray()).toEqual([3, 6]);
     expect(scale(f64([1, 2]), 5).toArray()).toEqual([5, 10]);
     expect(scale.cacheSize).toBe(2);
-    expect(() => jit((x: Tensor, k: number) => x.mul(k))(f64([1]), 2)).toThrow(InvalidArgumentError);
-    expect(() => jit((x: Tensor, k: number) => x.mul(k))(f64([1]), 2)).toThrow(/argument leaf 1 is number.*staticArgnums/);
+    expect(() => jit((x: Tensor, k: number) => x.mul(k))(f64([1]), 2)).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => jit((x: Tensor, k: number) => x.mul(k))(f64([1]), 2)).toThrow(
+      /argument leaf 1 is number.*staticArgnums/,
+    );
   });
 });

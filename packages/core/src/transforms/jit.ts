@@ -7,7 +7,7 @@
 // in behind `impl` without changing any rule.
 import { InvalidArgumentError } from '../errors.js';
 import { evalJaxpr } from '../ir/eval.js';
-import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
+import { ClosedJaxpr, type Eqn, type Jaxpr, Var } from '../ir/jaxpr.js';
 import { printJaxpr } from '../ir/print.js';
 import { traceToJaxpr } from '../ir/staging.js';
 import { moveBatchAxis } from '../prims/batching.js';
@@ -15,7 +15,12 @@ import { ShapedArray } from '../tensor/aval.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
 import { zeros } from '../tensor/create.js';
 import { Tensor } from '../tensor/tensor.js';
-import { definePrimitive, type MaybeZero, type Primitive, UndefPrimal } from '../trace/primitive.js';
+import {
+  definePrimitive,
+  type MaybeZero,
+  type Primitive,
+  UndefPrimal,
+} from '../trace/primitive.js';
 import { bind } from '../trace/trace.js';
 import { flatten, type TreeDef, unflatten } from '../tree/tree.js';
 import { flattenOutput } from './flat.js';
@@ -43,12 +48,20 @@ function call(closed: ClosedJaxpr, args: Tensor[], name: string): Tensor[] {
 
 function jitPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: JitCallParams): Tensor[] {
   const unknowns = tracers.map((t) => !t.pval.known);
-  const split = partialEvalJaxpr(p.jaxpr, unknowns, p.jaxpr.outs.map(() => false));
+  const split = partialEvalJaxpr(
+    p.jaxpr,
+    unknowns,
+    p.jaxpr.outs.map(() => false),
+  );
   const nKnownOuts = split.outUnknowns.filter((u) => !u).length;
-  const knownOuts = bind(jitCallPrim, tracers.filter((t) => t.pval.known).map((t) => t.fullLower()), {
-    jaxpr: split.known,
-    name: p.name,
-  });
+  const knownOuts = bind(
+    jitCallPrim,
+    tracers.filter((t) => t.pval.known).map((t) => t.fullLower()),
+    {
+      jaxpr: split.known,
+      name: p.name,
+    },
+  );
   const residuals = knownOuts.slice(nKnownOuts).map((r) => trace.pure(r) as PETracer);
   const params: JitCallParams = { jaxpr: split.unknown, name: `${p.name} (tangent)` };
   const operands = [...residuals, ...tracers.filter((t) => !t.pval.known)];
@@ -58,7 +71,11 @@ function jitPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: JitCall
 
 function jitPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprResult {
   const p = eqn.params as JitCallParams;
-  const split = partialEvalJaxpr(p.jaxpr, unknowns, p.jaxpr.outs.map(() => false));
+  const split = partialEvalJaxpr(
+    p.jaxpr,
+    unknowns,
+    p.jaxpr.outs.map(() => false),
+  );
   const nKnownOuts = split.outUnknowns.filter((u) => !u).length;
   const residuals = split.known.outs.slice(nKnownOuts).map((a) => new Var(a.aval));
   return {
@@ -91,8 +108,16 @@ export const jitCallPrim: Primitive<JitCallParams> = definePrimitive<JitCallPara
   },
   jvp(primals, tangents, p) {
     const nz = tangents.map((t) => t !== null);
-    const { jaxpr, outNonzeros } = jvpJaxpr(p.jaxpr, nz, p.jaxpr.outs.map(() => false));
-    const outs = call(jaxpr, [...primals, ...(tangents.filter((t) => t !== null) as Tensor[])], `jvp(${p.name})`);
+    const { jaxpr, outNonzeros } = jvpJaxpr(
+      p.jaxpr,
+      nz,
+      p.jaxpr.outs.map(() => false),
+    );
+    const outs = call(
+      jaxpr,
+      [...primals, ...(tangents.filter((t) => t !== null) as Tensor[])],
+      `jvp(${p.name})`,
+    );
     const n = p.jaxpr.outs.length;
     let k = n;
     return [outs.slice(0, n), outNonzeros.map((z) => (z ? outs[k++] : null))];
@@ -100,12 +125,16 @@ export const jitCallPrim: Primitive<JitCallParams> = definePrimitive<JitCallPara
   transpose(cts: MaybeZero[], inputs: (Tensor | UndefPrimal)[], p) {
     const linear = inputs.map((x) => x instanceof UndefPrimal);
     const nonLinear = inputs.filter((x): x is Tensor => !(x instanceof UndefPrimal));
-    const linAvals = inputs.filter((x): x is UndefPrimal => x instanceof UndefPrimal).map((x) => x.aval);
+    const linAvals = inputs
+      .filter((x): x is UndefPrimal => x instanceof UndefPrimal)
+      .map((x) => x.aval);
     const outAvals = p.jaxpr.outAvals;
     const transposed = traceToJaxpr(
       (...args: Tensor[]) => {
         let k = 0;
-        const bodyArgs = inputs.map((x) => (x instanceof UndefPrimal ? new UndefPrimal(x.aval) : args[k++]));
+        const bodyArgs = inputs.map((x) =>
+          x instanceof UndefPrimal ? new UndefPrimal(x.aval) : args[k++],
+        );
         const results = transposeJaxpr(p.jaxpr, bodyArgs, args.slice(nonLinear.length));
         return results.map((c, i) => c ?? zeros(linAvals[i].shape, linAvals[i].dtype));
       },
@@ -119,8 +148,15 @@ export const jitCallPrim: Primitive<JitCallParams> = definePrimitive<JitCallPara
   },
   batch(axisSize, args, dims, p) {
     const batched = dims.map((d) => d !== null);
-    const { jaxpr, outBatched } = vmapJaxpr(p.jaxpr, axisSize, batched, p.jaxpr.outs.map(() => false));
-    const moved = args.map((x, i) => (dims[i] === null ? x : moveBatchAxis(axisSize, dims[i], 0, x)));
+    const { jaxpr, outBatched } = vmapJaxpr(
+      p.jaxpr,
+      axisSize,
+      batched,
+      p.jaxpr.outs.map(() => false),
+    );
+    const moved = args.map((x, i) =>
+      dims[i] === null ? x : moveBatchAxis(axisSize, dims[i], 0, x),
+    );
     return [call(jaxpr, moved, `vmap(${p.name})`), outBatched.map((b) => (b ? 0 : null))];
   },
   higherOrder: {
@@ -153,14 +189,19 @@ export interface Jitted<A extends unknown[], R> {
  * Values `f` closes over are captured when it is traced: pass anything that changes between
  * calls as an argument. Composes with grad, vmap, jvp and scan.
  */
-export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOptions = {}): Jitted<A, R> {
+export function jit<A extends unknown[], R>(
+  f: (...args: A) => R,
+  options: JitOptions = {},
+): Jitted<A, R> {
   const statics = options.staticArgnums ?? [];
   const cache = new Map<string, { closed: ClosedJaxpr; outTree: TreeDef }>();
   const name = f.name || 'jitted';
   const lower = (args: A) => {
     for (const i of statics) {
       if (i < 0 || i >= args.length || !Number.isInteger(i)) {
-        throw new InvalidArgumentError(`jit: staticArgnums contains ${i}, but the function was called with ${args.length} arguments.`);
+        throw new InvalidArgumentError(
+          `jit: staticArgnums contains ${i}, but the function was called with ${args.length} arguments.`,
+        );
       }
     }
     const dynamic = args.filter((_, i) => !statics.includes(i));
@@ -204,7 +245,10 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, options: JitOp
   }) as Jitted<A, R>;
   jitted.lower = (...args: A) => {
     const { entry } = lower(args);
-    return { closed: entry.closed, toString: () => printJaxpr(entry.closed.jaxpr, entry.closed.consts.length) };
+    return {
+      closed: entry.closed,
+      toString: () => printJaxpr(entry.closed.jaxpr, entry.closed.consts.length),
+    };
   };
   Object.defineProperty(jitted, 'cacheSize', { get: () => cache.size });
   return jitted;
