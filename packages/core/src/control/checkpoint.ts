@@ -16,6 +16,7 @@ import { bind } from '../trace/trace.js';
 import {
   dce,
   jvpJaxpr,
+  mergeByMask,
   type PartialEvalJaxprResult,
   partialEvalJaxpr,
 } from '../transforms/jaxpr_transforms.js';
@@ -23,7 +24,7 @@ import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
 import { vmapJaxpr } from '../transforms/vmap.js';
 import { unflatten } from '../tree/tree.js';
-import { mergeByMask, where } from './layout.js';
+import { where } from './layout.js';
 import { avalsOf, tensorLeaves, traceTreeFn } from './trace_tree.js';
 
 export interface RematParams {

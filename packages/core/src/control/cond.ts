@@ -23,6 +23,7 @@ import {
 import { bind, bind1 } from '../trace/trace.js';
 import {
   jvpJaxpr,
+  mergeByMask,
   type PartialEvalJaxprResult,
   partialEvalJaxpr,
 } from '../transforms/jaxpr_transforms.js';
@@ -30,7 +31,7 @@ import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
 import { vmapJaxpr } from '../transforms/vmap.js';
 import { unflatten } from '../tree/tree.js';
-import { mergeByMask, where } from './layout.js';
+import { where } from './layout.js';
 import { avalsOf, tensorLeaves, traceTreeFn } from './trace_tree.js';
 
 export interface CondParams {

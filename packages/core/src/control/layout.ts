@@ -39,14 +39,3 @@ export function splitList<T>(items: readonly T[], ...sizes: number[]): T[][] {
   out.push(items.slice(k));
   return out;
 }
-
-/** Interleaves two lists back into one: `unknown` where mask is true, `known` elsewhere. */
-export function mergeByMask<T>(
-  mask: readonly boolean[],
-  known: readonly T[],
-  unknown: readonly T[],
-): T[] {
-  let a = 0;
-  let b = 0;
-  return mask.map((u) => (u ? unknown[b++] : known[a++]));
-}

@@ -152,3 +152,14 @@ export function dce(
 export function avalOf(a: Atom): ShapedArray {
   return a instanceof Lit ? a.aval : a.aval;
 }
+
+/** Interleaves two lists back into one: `unknown` where mask is true, `known` elsewhere. */
+export function mergeByMask<T>(
+  mask: readonly boolean[],
+  known: readonly T[],
+  unknown: readonly T[],
+): T[] {
+  let a = 0;
+  let b = 0;
+  return mask.map((u) => (u ? unknown[b++] : known[a++]));
+}

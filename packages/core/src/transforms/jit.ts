@@ -24,7 +24,12 @@ import {
 import { bind } from '../trace/trace.js';
 import { flatten, type TreeDef, unflatten } from '../tree/tree.js';
 import { flattenOutput } from './flat.js';
-import { jvpJaxpr, type PartialEvalJaxprResult, partialEvalJaxpr } from './jaxpr_transforms.js';
+import {
+  jvpJaxpr,
+  mergeByMask,
+  type PartialEvalJaxprResult,
+  partialEvalJaxpr,
+} from './jaxpr_transforms.js';
 import type { PartialEvalTrace, PETracer } from './partial_eval.js';
 import { transposeJaxpr } from './transpose.js';
 import { vmapJaxpr } from './vmap.js';
@@ -34,12 +39,6 @@ export interface JitCallParams {
   readonly jaxpr: Jaxpr;
   /** The jitted function's name, for IR listings. */
   readonly name: string;
-}
-
-function mergeByMask<T>(mask: readonly boolean[], known: readonly T[], unknown: readonly T[]): T[] {
-  let a = 0;
-  let b = 0;
-  return mask.map((u) => (u ? unknown[b++] : known[a++]));
 }
 
 function call(closed: ClosedJaxpr, args: Tensor[], name: string): Tensor[] {
