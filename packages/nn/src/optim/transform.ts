@@ -4,7 +4,7 @@
 import { InvalidArgumentError, pow, rsqrt, sqrt, type Tensor, where } from '@loom/core';
 import type { GradientTransformation } from './base.js';
 import type { ScalarOrSchedule, ScheduleFn } from './schedule.js';
-import { fullLike, mapLike, zeroCount, zerosLikeTree } from './tree_util.js';
+import { fullLike, mapLike, updateMoment, zeroCount, zerosLikeTree } from './tree_util.js';
 
 /** The state of a stateless transformation. */
 export type EmptyState = Record<string, never>;
@@ -109,11 +109,7 @@ export function scaleByRms<P = unknown>(
   return {
     init: (params) => ({ nu: fullLike(params, initialScale) as unknown as P }),
     update(u, state) {
-      const nu = mapLike(
-        (g, n) => n.mul(decay).add(g.mul(g).mul(1 - decay)),
-        u,
-        state.nu as unknown as typeof u,
-      );
+      const nu = updateMoment(u, state.nu as unknown as typeof u, decay, 2);
       const out = mapLike(
         (g, n) => (epsInSqrt ? g.mul(rsqrt(n.add(eps))) : g.div(sqrt(n).add(eps))),
         u,
@@ -138,16 +134,8 @@ export function scaleByStddev<P = unknown>(
       nu: fullLike(params, initialScale) as unknown as P,
     }),
     update(u, state) {
-      const mu = mapLike(
-        (g, m) => m.mul(decay).add(g.mul(1 - decay)),
-        u,
-        state.mu as unknown as typeof u,
-      );
-      const nu = mapLike(
-        (g, n) => n.mul(decay).add(g.mul(g).mul(1 - decay)),
-        u,
-        state.nu as unknown as typeof u,
-      );
+      const mu = updateMoment(u, state.mu as unknown as typeof u, decay, 1);
+      const nu = updateMoment(u, state.nu as unknown as typeof u, decay, 2);
       const out = mapLike(
         (g, m, n) => {
           const variance = n.sub(m.mul(m));
@@ -231,16 +219,8 @@ export function scaleByAdam<P = unknown>(
       const t = count.astype('float64');
       const c1 = pow(b1, t).neg().add(1);
       const c2 = pow(b2, t).neg().add(1);
-      const mu = mapLike(
-        (g, m) => m.mul(b1).add(g.mul(1 - b1)),
-        u,
-        state.mu as unknown as typeof u,
-      );
-      const nu = mapLike(
-        (g, n) => n.mul(b2).add(g.mul(g).mul(1 - b2)),
-        u,
-        state.nu as unknown as typeof u,
-      );
+      const mu = updateMoment(u, state.mu as unknown as typeof u, b1, 1);
+      const nu = updateMoment(u, state.nu as unknown as typeof u, b2, 2);
       const out = mapLike(
         (m, n) => {
           const mHat = m.div(c1.astype(m.dtype));

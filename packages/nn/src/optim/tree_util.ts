@@ -22,3 +22,15 @@ export function zerosLikeTree<T>(t: T): T {
 export function zeroCount(): Tensor {
   return full([], 0, 'int32');
 }
+
+/**
+ * Exponential moving average of the gradients' `order`-th power (optax's `update_moment`):
+ * m ← decay·m + (1 − decay)·gᵒʳᵈᵉʳ, leaf by leaf.
+ */
+export function updateMoment<T>(updates: T, moments: T, decay: number, order: 1 | 2): T {
+  return mapLike(
+    (g, m) => m.mul(decay).add((order === 1 ? g : g.mul(g)).mul(1 - decay)),
+    updates,
+    moments,
+  );
+}
