@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { TypedArray } from '../tensor/dtype.js';
-import { type Shape, shapesEqual, sizeOf } from '../tensor/shape.js';
+import { type Shape, shapesEqual } from '../tensor/shape.js';
 import { broadcastStrides, forEachRow } from './strided.js';
 
 type Flat = (inputs: TypedArray[], scalarMask: boolean[], out: TypedArray, n: number) => void;
@@ -69,6 +69,3 @@ export function elementwiseKernel(arity: number, expr: string): ElementwiseKerne
     });
   };
 }
-
-/** Number of elements an elementwise result of this shape has. */
-export const outSize = sizeOf;

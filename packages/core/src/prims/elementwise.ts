@@ -4,7 +4,7 @@ import { elementwiseKernel } from '../kernels/elementwise.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import { allocate, type DType, isFloat } from '../tensor/dtype.js';
-import { broadcastShapes, formatShape } from '../tensor/shape.js';
+import { broadcastShapes } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { BatchRule, JvpRule, Params, Primitive, TransposeRule } from '../trace/primitive.js';
 import { elementwiseBatch } from './batching.js';
@@ -101,11 +101,6 @@ export function defineElementwise<P extends Params = Params>(
       ((size, args, dims, params) => elementwiseBatch(prim as Primitive, size, args, dims, params)),
   };
   return prim;
-}
-
-/** For error messages about several operands. */
-export function shapesOf(tensors: Tensor[]): string {
-  return tensors.map((t) => formatShape(t.shape)).join(' and ');
 }
 
 import type { MaybeZero } from '../trace/primitive.js';

@@ -3,9 +3,8 @@
 // programs they hold: JVP of a body, known/unknown splitting, dead-code elimination.
 
 import { evalJaxpr } from '../ir/eval.js';
-import { type Atom, type ClosedJaxpr, type Eqn, Jaxpr, Lit, Var } from '../ir/jaxpr.js';
+import { type Atom, type ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
-import type { ShapedArray } from '../tensor/aval.js';
 import { zeros } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { jvpFlat } from './jvp.js';
@@ -39,11 +38,6 @@ export function jvpJaxpr(
     'jvp of a body',
   );
   return { jaxpr: closed, outNonzeros };
-}
-
-/** Turns a closed jaxpr into an open one whose leading inputs are its constants. */
-export function openJaxpr(closed: ClosedJaxpr): { jaxpr: Jaxpr; consts: Tensor[] } {
-  return { jaxpr: closed.jaxpr, consts: [...closed.consts] };
 }
 
 /**
@@ -146,11 +140,6 @@ export function dce(
     jaxpr: new Jaxpr(jaxpr.inBinders, kept, outs),
     usedInputs: jaxpr.inBinders.map((v) => live.has(v)),
   };
-}
-
-/** A literal or variable's type. */
-export function avalOf(a: Atom): ShapedArray {
-  return a instanceof Lit ? a.aval : a.aval;
 }
 
 /** Interleaves two lists back into one: `unknown` where mask is true, `known` elsewhere. */

@@ -2,7 +2,7 @@
 import { LoomError, NotDifferentiableError } from '../errors.js';
 import { type Atom, type Jaxpr, Lit, type Var } from '../ir/jaxpr.js';
 import { add } from '../prims/add.js';
-import { scalar, zeros } from '../tensor/create.js';
+import { scalar } from '../tensor/create.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type MaybeZero, UndefPrimal } from '../trace/primitive.js';
 import { bind } from '../trace/trace.js';
@@ -84,12 +84,4 @@ export function transposeJaxpr(
   return jaxpr.inBinders
     .filter((_, i) => args[i] instanceof UndefPrimal)
     .map((v) => ct.get(v) ?? null);
-}
-
-/** Materialises a symbolic zero cotangent where a value is needed. */
-export function instantiateZero(
-  value: MaybeZero,
-  like: { shape: readonly number[]; dtype: Tensor['dtype'] },
-): Tensor {
-  return value ?? zeros(like.shape, like.dtype);
 }

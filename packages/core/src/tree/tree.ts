@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { TreeStructureError } from '../errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from '../tensor/tensor.js';
 
 /**
  * A pytree: tensors (leaves) nested in arrays, tuples and plain objects. `null` and `undefined`
@@ -270,8 +270,4 @@ export function map<T, R = unknown>(
     def,
     ls.map((leaf, j) => f(leaf, ...others.map((o) => o[j]))),
   ) as MapLeaves<T, R>;
-}
-
-export function isTensorLeaf(x: unknown): x is Tensor {
-  return x instanceof Tensor;
 }
