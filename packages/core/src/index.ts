@@ -91,7 +91,7 @@ export { type CheckGradsOptions, checkGrads, GradientCheckError } from './testin
 // Transformations and IR.
 export { type GradOf, type GradOptions, grad, jvp, valueAndGrad, vjp } from './transforms/api.js';
 export { hessian, jacfwd, jacrev } from './transforms/jacobian.js';
-export { type JitOptions, type Jitted, jit } from './transforms/jit.js';
+export { type JitOptions, type Jitted, jit, type Lowered } from './transforms/jit.js';
 export {
   type SavedResidual,
   type SavedResidualsReport,

@@ -6,7 +6,7 @@
 // cotangents of the closed-over parameters. That is backpropagation through time.
 import { LoomError } from '../errors.js';
 import { evalJaxpr } from '../ir/eval.js';
-import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
+import { type Atom, ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
 import { add } from '../prims/add.js';
 import { type BatchDim, moveBatchAxis } from '../prims/batching.js';
@@ -467,50 +467,39 @@ function scanPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprRe
   const plan = planPartialEval(p, unknowns);
   const known: Eqn[] = [];
   const newVars = (avals: ShapedArray[]) => avals.map((a) => new Var(a));
-  const { knownOuts, invariant, extensive } = knownSide<Var | null>(
+  // Operands are atoms: a literal operand (a scalar initial carry, say) stays a literal.
+  const { knownOuts, invariant, extensive } = knownSide<Atom>(
     p,
     plan,
-    eqn.inputs.map((a) => (a instanceof Var ? a : null)) as (Var | null)[],
+    [...eqn.inputs],
     (params, ops) => {
       const outs = newVars(
         scanPrim.abstractEval(
-          ops.map((v) => v!.aval),
+          ops.map((v) => v.aval),
           params,
         ),
       );
-      known.push({ prim: scanPrim as Primitive, inputs: ops as Var[], params, outBinders: outs });
+      known.push({ prim: scanPrim as Primitive, inputs: ops, params, outBinders: outs });
       return outs;
     },
     (jaxpr, ops) => {
       // Inline the hoisted computation as equations of the enclosing (known) program.
-      const subst = new Map<Var, Var>(jaxpr.inBinders.map((v, i) => [v, ops[i]!]));
+      const subst = new Map<Var, Atom>(jaxpr.inBinders.map((v, i) => [v, ops[i]]));
+      const rename = (a: Atom): Atom => (a instanceof Var ? (subst.get(a) ?? a) : a);
       for (const e of jaxpr.eqns) {
         const outBinders = e.outBinders.map((v) => {
           const fresh = new Var(v.aval);
           subst.set(v, fresh);
           return fresh;
         });
-        known.push({
-          ...e,
-          inputs: e.inputs.map((a) => (a instanceof Var ? (subst.get(a) ?? a) : a)),
-          outBinders,
-        });
+        known.push({ ...e, inputs: e.inputs.map(rename), outBinders });
       }
-      return jaxpr.outs.map((a) => (a instanceof Var ? (subst.get(a) ?? a) : (a as never)));
+      return jaxpr.outs.map(rename);
     },
   );
-  if (eqn.inputs.some((a) => !(a instanceof Var))) {
-    throw new LoomError('internal: scan operands must be variables');
-  }
   const up = unknownParams(p, plan);
-  const unknownInputs = new Set((eqn.inputs as Var[]).filter((_, i) => unknowns[i]));
-  const inputs = unknownOperands(
-    p,
-    plan,
-    eqn.inputs as Var[],
-    invariant as Var[],
-    extensive as Var[],
-  );
+  const unknownInputs = new Set(eqn.inputs.filter((_, i) => unknowns[i]));
+  const inputs = unknownOperands(p, plan, [...eqn.inputs], invariant, extensive);
   const unknownOuts = newVars(
     scanPrim.abstractEval(
       inputs.map((v) => v.aval),
@@ -534,7 +523,7 @@ function scanPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprRe
     outUnknowns: [...plan.carryUk, ...plan.ysUk],
     // Every known value the unknown scan reads: residuals, and known initial values of carries
     // that the fixpoint made unknown.
-    residuals: inputs.filter((v) => !unknownInputs.has(v)),
+    residuals: inputs.filter((v): v is Var => v instanceof Var && !unknownInputs.has(v)),
   };
 }
 

@@ -52,13 +52,14 @@ export function defineElementwise<P extends Params = Params>(
   spec: ElementwiseSpec<P>,
 ): Primitive<P> {
   const kernels = new Map<string, ReturnType<typeof elementwiseKernel>>();
+  const exprFor = (params: P, dtype: DType) =>
+    dtype === 'int32' && spec.int32ExprOf
+      ? spec.int32ExprOf(params)
+      : spec.exprOf
+        ? spec.exprOf(params)
+        : spec.expr!;
   const kernelFor = (params: P, dtype: DType) => {
-    const expr =
-      dtype === 'int32' && spec.int32ExprOf
-        ? spec.int32ExprOf(params)
-        : spec.exprOf
-          ? spec.exprOf(params)
-          : spec.expr!;
+    const expr = exprFor(params, dtype);
     let k = kernels.get(expr);
     if (!k) {
       k = elementwiseKernel(spec.arity, expr);
@@ -93,6 +94,7 @@ export function defineElementwise<P extends Params = Params>(
       kernelFor(params, out.dtype)(inputs, buffer, out.shape);
       return [new ConcreteTensor(buffer, out.shape)];
     },
+    elementwiseExpr: exprFor,
     jvp: spec.jvp,
     transpose: spec.transpose,
     // One rule serves every elementwise primitive: align batch axes, then bind once.

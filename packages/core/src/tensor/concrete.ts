@@ -22,12 +22,14 @@ export class ConcreteTensor extends Tensor {
   /** Creation order, used by `savedResiduals` to tell new residuals from pre-existing values. */
   readonly serial = created++;
 
+  /** `aval`, when given, must describe `buffer` (jit passes the one its program declares). */
   constructor(
     readonly buffer: TypedArray,
     shape: Shape,
+    aval?: ShapedArray,
   ) {
     super();
-    this.#aval = new ShapedArray(shape, dtypeOfArray(buffer));
+    this.#aval = aval ?? new ShapedArray(shape, dtypeOfArray(buffer));
   }
 
   get aval(): ShapedArray {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import type { ShapedArray } from '../tensor/aval.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
+import type { DType } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 /** Static metadata of one primitive application (axes, shapes, dtypes, inner programs). */
@@ -55,6 +56,11 @@ export interface Primitive<P extends Params = Params> {
   ): [Tensor[], (number | null)[]];
   /** Parameters as they appear in an IR listing; defaults to a compact JSON-like form. */
   printParams?(params: P): string;
+  /**
+   * Elementwise primitives only: the per-element JS expression over x, y, z for a given output
+   * dtype. The eager kernels and jit's code generator both build on it, so they cannot disagree.
+   */
+  elementwiseExpr?(params: P, outDtype: DType): string;
   /** Extra hooks of higher-order primitives (partial evaluation, inner programs). */
   readonly higherOrder?: HigherOrderHooks<P>;
 }

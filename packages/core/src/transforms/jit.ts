@@ -3,8 +3,10 @@
 // `jit_call` primitive. Because `jit_call` is a higher-order primitive with a rule for every
 // transformation (its jaxpr is transformed, never the Python-style function), grad(jit(f)),
 // jit(grad(f)), vmap(jit(f)) and jit inside scan compose without special cases.
-// Execution currently interprets the cached jaxpr; compiling it to JavaScript (compile/) slots
-// in behind `impl` without changing any rule.
+// Execution compiles the jaxpr to one JavaScript function (compile/) behind `impl`, so no rule
+// needs to know about it.
+
+import { type CompiledProgram, compileJaxpr } from '../compile/program.js';
 import { InvalidArgumentError } from '../errors.js';
 import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, type Eqn, type Jaxpr, Var } from '../ir/jaxpr.js';
@@ -12,8 +14,9 @@ import { printJaxpr } from '../ir/print.js';
 import { traceToJaxpr } from '../ir/staging.js';
 import { moveBatchAxis } from '../prims/batching.js';
 import { ShapedArray } from '../tensor/aval.js';
-import type { ConcreteTensor } from '../tensor/concrete.js';
+import { ConcreteTensor } from '../tensor/concrete.js';
 import { zeros } from '../tensor/create.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { Tensor } from '../tensor/tensor.js';
 import {
   definePrimitive,
@@ -21,8 +24,8 @@ import {
   type Primitive,
   UndefPrimal,
 } from '../trace/primitive.js';
-import { bind } from '../trace/trace.js';
-import { flatten, type TreeDef, unflatten } from '../tree/tree.js';
+import { bind, currentDynamicLevel } from '../trace/trace.js';
+import { flatten, leavesIfStructure, type TreeDef, unflatten } from '../tree/tree.js';
 import { flattenOutput } from './flat.js';
 import {
   jvpJaxpr,
@@ -39,6 +42,27 @@ export interface JitCallParams {
   readonly jaxpr: Jaxpr;
   /** The jitted function's name, for IR listings. */
   readonly name: string;
+}
+
+const compiled = new WeakMap<Jaxpr, CompiledProgram>();
+const runs = new WeakMap<Jaxpr, number>();
+/** Programs traced by `jit` itself: compiled on first use. */
+const entryPoints = new WeakSet<Jaxpr>();
+
+/**
+ * The compiled form of `jaxpr`. Programs that rules derive on the fly (the jvp of a jitted
+ * function inside an eager grad, say) are new objects on every call, so they are interpreted
+ * once and compiled only when run again.
+ */
+function compiledProgram(jaxpr: Jaxpr, name: string): CompiledProgram | null {
+  let program = compiled.get(jaxpr);
+  if (program) return program;
+  const n = (runs.get(jaxpr) ?? 0) + 1;
+  runs.set(jaxpr, n);
+  if (n < 2 && !entryPoints.has(jaxpr)) return null;
+  program = compileJaxpr(jaxpr, name);
+  compiled.set(jaxpr, program);
+  return program;
 }
 
 function call(closed: ClosedJaxpr, args: Tensor[], name: string): Tensor[] {
@@ -102,8 +126,11 @@ export const jitCallPrim: Primitive<JitCallParams> = definePrimitive<JitCallPara
   abstractEval(_, p) {
     return p.jaxpr.outAvals;
   },
-  impl(inputs, p) {
-    return evalJaxpr(p.jaxpr, inputs) as ConcreteTensor[];
+  impl(inputs, p, outs) {
+    const program = compiledProgram(p.jaxpr, p.name);
+    if (!program) return evalJaxpr(p.jaxpr, inputs) as ConcreteTensor[];
+    const arrays = program.run(inputs.map((t) => t.buffer));
+    return arrays.map((a, i) => new ConcreteTensor(a, outs[i].shape, outs[i]));
   },
   jvp(primals, tangents, p) {
     const nz = tangents.map((t) => t !== null);
@@ -173,11 +200,21 @@ export interface JitOptions {
   staticArgnums?: readonly number[];
 }
 
+/** What `jit` made of a function for one input signature. */
+export interface Lowered {
+  /** The traced program (constants first). */
+  readonly closed: ClosedJaxpr;
+  /** The generated JavaScript it runs as. */
+  readonly source: string;
+  /** The IR listing. */
+  toString(): string;
+}
+
 /** A jitted function: call it like the original, or inspect what it traces to. */
 export interface Jitted<A extends unknown[], R> {
   (...args: A): R;
   /** The traced program for these arguments (its IR listing via toString()). */
-  lower(...args: A): { closed: ClosedJaxpr; toString(): string };
+  lower(...args: A): Lowered;
   /** How many distinct input signatures have been traced. */
   readonly cacheSize: number;
 }
@@ -193,9 +230,9 @@ export function jit<A extends unknown[], R>(
   options: JitOptions = {},
 ): Jitted<A, R> {
   const statics = options.staticArgnums ?? [];
-  const cache = new Map<string, { closed: ClosedJaxpr; outTree: TreeDef }>();
+  const cache = new Map<string, Entry>();
   const name = f.name || 'jitted';
-  const lower = (args: A) => {
+  const lower = (args: A): { entry: Entry; tensors: Tensor[] } => {
     for (const i of statics) {
       if (i < 0 || i >= args.length || !Number.isInteger(i)) {
         throw new InvalidArgumentError(
@@ -233,22 +270,79 @@ export function jit<A extends unknown[], R>(
         tensors.map((t) => new ShapedArray(t.shape, t.dtype)),
         `jit(${name})`,
       );
-      entry = { closed, outTree: outTree! };
+      entry = {
+        closed,
+        outTree: outTree!,
+        inTree,
+        inAvals: closed.inAvals,
+        outAvals: closed.outAvals,
+        constBuffers: closed.consts.map((c) => (c as ConcreteTensor).buffer),
+      };
+      entryPoints.add(closed.jaxpr);
       cache.set(key, entry);
     }
     return { entry, tensors };
   };
-  const jitted = ((...args: A): R => {
-    const { entry, tensors } = lower(args);
+  // The last signature seen: a call that matches it skips flattening and key building.
+  let last: Entry | null = null;
+  const run = (entry: Entry, tensors: Tensor[]): R => {
+    if (currentDynamicLevel() === 0 && tensors.every((t) => t instanceof ConcreteTensor)) {
+      // Nothing is tracing: run the compiled program directly, without dispatch through bind.
+      const program = compiledProgram(entry.closed.jaxpr, `jit(${name})`)!;
+      const ins = entry.constBuffers.concat(tensors.map((t) => (t as ConcreteTensor).buffer));
+      const outs = program.run(ins);
+      const avals = entry.outAvals;
+      return unflatten<R>(
+        entry.outTree,
+        outs.map((a, i) => new ConcreteTensor(a, avals[i].shape, avals[i])),
+      );
+    }
     return unflatten<R>(entry.outTree, call(entry.closed, tensors, name));
+  };
+  const jitted = ((...args: A): R => {
+    if (last !== null && statics.length === 0) {
+      const leaves = leavesIfStructure(last.inTree, args);
+      if (leaves !== null && matchesAvals(leaves, last.inAvals)) {
+        return run(last, leaves as Tensor[]);
+      }
+    }
+    const { entry, tensors } = lower(args);
+    last = entry;
+    return run(entry, tensors);
   }) as Jitted<A, R>;
   jitted.lower = (...args: A) => {
     const { entry } = lower(args);
+    const { closed } = entry;
     return {
-      closed: entry.closed,
-      toString: () => printJaxpr(entry.closed.jaxpr, entry.closed.consts.length),
+      closed,
+      get source() {
+        return compiledProgram(closed.jaxpr, `jit(${name})`)!.source;
+      },
+      toString: () => printJaxpr(closed.jaxpr, closed.consts.length),
     };
   };
   Object.defineProperty(jitted, 'cacheSize', { get: () => cache.size });
   return jitted;
+}
+
+interface Entry {
+  readonly closed: ClosedJaxpr;
+  readonly inTree: TreeDef;
+  readonly outTree: TreeDef;
+  readonly inAvals: readonly ShapedArray[];
+  readonly outAvals: readonly ShapedArray[];
+  readonly constBuffers: readonly TypedArray[];
+}
+
+function matchesAvals(leaves: readonly unknown[], avals: readonly ShapedArray[]): boolean {
+  if (leaves.length !== avals.length) return false;
+  for (let i = 0; i < leaves.length; i++) {
+    const t = leaves[i];
+    if (!(t instanceof Tensor)) return false;
+    const a = t.aval;
+    const want = avals[i];
+    if (a.dtype !== want.dtype || a.shape.length !== want.shape.length) return false;
+    for (let d = 0; d < a.shape.length; d++) if (a.shape[d] !== want.shape[d]) return false;
+  }
+  return true;
 }

@@ -165,6 +165,46 @@ export function unflatten<T = Tree>(def: TreeDef, leaves: readonly unknown[]): T
   return root as T;
 }
 
+/**
+ * The leaves of `tree` in flatten order if its structure is `def`, else null. Allocates nothing
+ * but the result, so jit can check a call against its last signature cheaply.
+ */
+export function leavesIfStructure(def: TreeDef, tree: unknown): unknown[] | null {
+  const out: unknown[] = [];
+  const stack: [Node, unknown][] = [[def.root, tree]];
+  while (stack.length > 0) {
+    const [node, value] = stack.pop()!;
+    switch (node.kind) {
+      case 'leaf':
+        if (value === null || value === undefined || Array.isArray(value) || isPlainObject(value))
+          return null;
+        out.push(value);
+        break;
+      case 'none':
+        if (value !== node.value) return null;
+        break;
+      case 'array':
+        if (!Array.isArray(value) || value.length !== node.children.length) return null;
+        for (let i = node.children.length - 1; i >= 0; i--)
+          stack.push([node.children[i], value[i]]);
+        break;
+      case 'object': {
+        if (!isPlainObject(value)) return null;
+        let n = 0;
+        for (const k in value) if (Object.hasOwn(value, k)) n++;
+        if (n !== node.keys.length) return null;
+        for (let i = node.children.length - 1; i >= 0; i--) {
+          const k = node.keys[i];
+          if (!Object.hasOwn(value, k)) return null;
+          stack.push([node.children[i], value[k]]);
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
 /** The leaves of a tree, in flatten order. */
 export function leaves<L = unknown>(tree: unknown): L[] {
   return flatten<L>(tree)[0];

@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: MIT
+// Lowers a jaxpr to steps: each equation goes through its primitive's lowering rule. Elementwise
+// results used once, by an elementwise consumer of the same shape, are not materialised: they
+// become expressions computed inside the consumer's loop, so a chain of them is one loop.
+import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
+import { Lit } from '../ir/jaxpr.js';
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import { type Shape, sizeOf, stridesOf } from '../tensor/shape.js';
+import { emitLoopNest } from './loops.js';
+import { type Kernel, kernel, type Step } from './steps.js';
+import {
+  type ArrayValue,
+  Buf,
+  broadcastStrides,
+  contiguous,
+  type ExprValue,
+  isContiguous,
+  literal,
+  location,
+  sameOffset,
+  type Value,
+} from './values.js';
+
+/** Lowers one equation: returns the values of its outputs, pushing any code onto `steps`. */
+export type LoweringRule = (lo: Lowering, eqn: Eqn, inputs: Value[], steps: Step[]) => Value[];
+
+/**
+ * Lowers a (non-elementwise) equation whose result is used once by an elementwise consumer of
+ * the same shape to an expression fused into that consumer's loop, or declines with null.
+ */
+export type FusionRule = (
+  lo: Lowering,
+  eqn: Eqn,
+  inputs: Value[],
+  steps: Step[],
+) => ExprValue | null;
+
+/** A primitive run by its eager kernel, called from generated code (see rules/fallback.ts). */
+export type FallbackFn = (arrays: (TypedArray | null)[]) => TypedArray[];
+
+export class Lowering {
+  /** Eager-kernel calls the generated code makes, by index. */
+  readonly fallbacks: FallbackFn[] = [];
+  /** `let` variables holding arrays made per call (fallback results, outputs). */
+  readonly externals: string[] = [];
+  #names = 0;
+
+  constructor(
+    readonly rules: ReadonlyMap<string, LoweringRule>,
+    readonly fusionRules: ReadonlyMap<string, FusionRule>,
+  ) {}
+
+  name(prefix: string): string {
+    return `${prefix}${this.#names++}`;
+  }
+
+  temp(dtype: DType, shape: Shape): ArrayValue {
+    return contiguous(new Buf('temp', dtype, sizeOf(shape)), shape);
+  }
+
+  external(dtype: DType, shape: Shape): ArrayValue {
+    const name = this.name('e');
+    this.externals.push(name);
+    return contiguous(new Buf('external', dtype, sizeOf(shape), name), shape);
+  }
+
+  /** Lowers `jaxpr` with its inputs bound to `inputs`; returns the values of its outputs. */
+  lowerBlock(jaxpr: Jaxpr, inputs: readonly Value[], steps: Step[]): Value[] {
+    const env = new Map<Var, Value>();
+    jaxpr.inBinders.forEach((v, i) => {
+      env.set(v, inputs[i]);
+    });
+    const uses = new Map<Var, number>();
+    const consumer = new Map<Var, Eqn>();
+    const count = (a: Atom, eqn: Eqn | null) => {
+      if (a instanceof Lit) return;
+      uses.set(a, (uses.get(a) ?? 0) + 1);
+      if (eqn) consumer.set(a, eqn);
+      else consumer.delete(a);
+    };
+    for (const eqn of jaxpr.eqns) for (const a of eqn.inputs) count(a, eqn);
+    for (const a of jaxpr.outs) {
+      count(a, null);
+      uses.set(a as Var, Number.POSITIVE_INFINITY);
+    }
+    const read = (a: Atom): Value =>
+      a instanceof Lit
+        ? { kind: 'lit', value: a.value, dtype: a.aval.dtype, shape: a.aval.shape }
+        : env.get(a)!;
+    const fusible = (v: Var): boolean => {
+      if (uses.get(v) !== 1) return false;
+      const c = consumer.get(v);
+      return (
+        c !== undefined &&
+        isElementwise(c) &&
+        c.outBinders[0].aval.shape.length === v.aval.shape.length &&
+        c.outBinders[0].aval.shape.every((n, d) => n === v.aval.shape[d])
+      );
+    };
+    for (const eqn of jaxpr.eqns) {
+      const ins = eqn.inputs.map(read);
+      let outs: Value[];
+      if (isElementwise(eqn)) {
+        const expr = elementwiseExpr(eqn, ins);
+        outs = [fusible(eqn.outBinders[0]) ? expr : this.materialize(expr, steps)];
+      } else {
+        const fuse = this.fusionRules.get(eqn.prim.name);
+        const expr = fuse && fusible(eqn.outBinders[0]) ? fuse(this, eqn, ins, steps) : null;
+        const rule = this.rules.get(eqn.prim.name) ?? this.rules.get('*fallback')!;
+        outs = expr ? [expr] : rule(this, eqn, ins, steps);
+      }
+      eqn.outBinders.forEach((v, i) => {
+        env.set(v, outs[i]);
+      });
+    }
+    return jaxpr.outs.map(read);
+  }
+
+  /** An array holding `v` (lits and fused expressions are computed into a fresh temp). */
+  materialize(v: Value, steps: Step[]): ArrayValue {
+    if (v.kind === 'array') return v;
+    const out = this.temp(v.dtype, v.shape);
+    steps.push(fusedKernel(v, out));
+    return out;
+  }
+
+  /** An array holding `v` contiguously (strided views are copied). */
+  contiguous(v: Value, steps: Step[]): ArrayValue {
+    const a = this.materialize(v, steps);
+    if (isContiguous(a)) return a;
+    const out = this.temp(a.dtype, a.shape);
+    steps.push(copyKernel(a, out));
+    return out;
+  }
+}
+
+const CONVERT = 'convert_element_type';
+
+function isElementwise(eqn: Eqn): boolean {
+  return eqn.prim.elementwiseExpr !== undefined || eqn.prim.name === CONVERT;
+}
+
+const PLACEHOLDER = /\b[xyz]\b/g;
+const SLOT: Record<string, number> = { x: 0, y: 1, z: 2 };
+
+/** Converts an element computed as a double to what storing it as `dtype` would give. */
+function castTo(expr: string, dtype: DType, from: DType): string {
+  switch (dtype) {
+    case 'int32':
+      return from === 'int32' || from === 'bool' ? expr : `(${expr}) | 0`;
+    case 'bool':
+      return from === 'bool' ? expr : `(${expr} !== 0 ? 1 : 0)`;
+    case 'float32':
+      return from === 'bool' ? expr : `Math.fround(${expr})`;
+    case 'float64':
+      return expr;
+  }
+}
+
+function elementwiseExpr(eqn: Eqn, inputs: Value[]): ExprValue {
+  const out = eqn.outBinders[0].aval;
+  if (eqn.prim.name === CONVERT) {
+    const from = inputs[0].dtype;
+    return {
+      kind: 'expr',
+      shape: out.shape,
+      dtype: out.dtype,
+      inputs,
+      build: ([x]) =>
+        out.dtype === 'int32' && (from === 'float32' || from === 'float64')
+          ? `Math.trunc(${x}) | 0`
+          : castTo(x, out.dtype, from),
+    };
+  }
+  const template = eqn.prim.elementwiseExpr!(eqn.params, out.dtype);
+  const wrap = out.dtype === 'int32';
+  return {
+    kind: 'expr',
+    shape: out.shape,
+    dtype: out.dtype,
+    inputs,
+    build: (args) => {
+      const e = template.replace(PLACEHOLDER, (m) => args[SLOT[m]]);
+      return wrap ? `(${e}) | 0` : e;
+    },
+  };
+}
+
+/** One loop nest computing a tree of fused elementwise expressions into `out`. */
+export function fusedKernel(root: Value, out: ArrayValue): Kernel {
+  // Post-order over the expression tree, iteratively (long chains must not recurse deeply).
+  const order: Value[] = [];
+  const stack: { v: Value; expanded: boolean }[] = [{ v: root, expanded: false }];
+  while (stack.length > 0) {
+    const top = stack.pop()!;
+    if (top.v.kind !== 'expr' || top.expanded) {
+      order.push(top.v);
+      continue;
+    }
+    stack.push({ v: top.v, expanded: true });
+    for (let i = top.v.inputs.length - 1; i >= 0; i--) {
+      stack.push({ v: top.v.inputs[i], expanded: false });
+    }
+  }
+  const leaves = [...new Set(order.filter((v): v is ArrayValue => v.kind === 'array'))];
+  const shape = out.shape;
+  const standard = stridesOf(shape);
+  const leafStrides = leaves.map((l) => broadcastStrides(l, shape));
+  const identity = new Set<Buf>();
+  const spoiled = new Set<Buf>();
+  leaves.forEach((l, i) => {
+    const same =
+      sizeOf(l.shape) === sizeOf(shape) &&
+      l.off.c === 0 &&
+      l.off.terms.length === 0 &&
+      leafStrides[i].every((s, d) => shape[d] === 1 || s === standard[d]);
+    (same ? identity : spoiled).add(l.buf);
+  });
+  for (const b of spoiled) identity.delete(b);
+  return kernel(
+    leaves,
+    [out.buf],
+    (w) => {
+      const locs = [out, ...leaves].map(location);
+      const names = new Map<Value, string>();
+      const read = (l: ArrayValue, i: number, index: string[]) => {
+        const n = w.fresh('a');
+        w.line(`const ${n} = ${locs[i + 1].name}[${index[i + 1]}];`);
+        names.set(l, n);
+      };
+      emitLoopNest(
+        w,
+        shape,
+        locs.map((l, i) => ({
+          name: l.name,
+          off: l.off,
+          strides: i === 0 ? out.strides : leafStrides[i - 1],
+        })),
+        (index) => {
+          leaves.forEach((l, i) => {
+            if (!names.has(l)) read(l, i, index);
+          });
+          for (const v of order) {
+            if (v.kind === 'lit') names.set(v, `(${literal(v.value)})`);
+            else if (v.kind === 'expr' && !names.has(v)) {
+              const n = w.fresh('v');
+              w.line(`const ${n} = ${v.build(v.inputs.map((x) => names.get(x)!))};`);
+              names.set(v, n);
+            }
+          }
+          w.line(`${locs[0].name}[${index[0]}] = ${names.get(root)};`);
+        },
+        // Reads that do not move in the inner loops (a broadcast bias, a matmul row) are hoisted.
+        (level, index, invariantFrom) => {
+          leaves.forEach((l, i) => {
+            if (invariantFrom[i + 1] === level) read(l, i, index);
+          });
+        },
+      );
+    },
+    identity,
+  );
+}
+
+/** Copies `src` (any strides) into `dst` element by element. */
+export function copyKernel(src: ArrayValue, dst: ArrayValue): Kernel {
+  const identity = new Set<Buf>();
+  if (sameOffset(src.off, dst.off) && src.strides.every((s, d) => s === dst.strides[d])) {
+    identity.add(src.buf);
+  }
+  return kernel(
+    [src],
+    [dst.buf],
+    (w) => {
+      const [d, s] = [location(dst), location(src)];
+      emitLoopNest(
+        w,
+        dst.shape,
+        [
+          { name: d.name, off: d.off, strides: dst.strides },
+          { name: s.name, off: s.off, strides: src.strides },
+        ],
+        ([di, si]) => w.line(`${d.name}[${di}] = ${s.name}[${si}];`),
+      );
+    },
+    identity,
+  );
+}
+
+/** A kernel writing `src` into a region of an existing buffer (defined elsewhere). */
+export function copyInto(src: Value, dst: ArrayValue): Kernel {
+  const k = src.kind === 'array' ? copyKernel(src, dst) : fusedKernel(src, dst);
+  return { ...k, writes: [], updates: [dst.buf] };
+}

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+// Compiles a jaxpr into one JavaScript function: lower every equation to steps, plan buffers,
+// then write the source. The result takes and returns typed arrays; jit wraps it in tensors.
+import type { Jaxpr } from '../ir/jaxpr.js';
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import { allocate } from './allocate.js';
+import { copyInto, type FallbackFn, Lowering } from './lower.js';
+import { FUSION_RULES, LOWERING_RULES } from './rules/index.js';
+import { SourceWriter } from './source.js';
+import type { Step } from './steps.js';
+import { type ArrayValue, Buf, contiguous, isContiguous, ZERO } from './values.js';
+
+export interface CompiledProgram {
+  /** Runs the program; outputs are fresh arrays (inputs are never written). */
+  run(inputs: readonly TypedArray[]): TypedArray[];
+  /** The generated JavaScript. */
+  readonly source: string;
+  /** Preallocated bytes of temporary buffers. */
+  readonly bufferBytes: number;
+}
+
+const ARRAY: Record<DType, string> = {
+  float32: 'Float32Array',
+  float64: 'Float64Array',
+  int32: 'Int32Array',
+  bool: 'Uint8Array',
+};
+
+const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+function emitSteps(w: SourceWriter, steps: readonly Step[]): void {
+  for (const s of steps) {
+    if (s.kind === 'kernel') s.emit(w);
+    else s.emit(w, (block) => emitSteps(w, block));
+  }
+}
+
+export function compileJaxpr(jaxpr: Jaxpr, name = 'compiled'): CompiledProgram {
+  const lo = new Lowering(LOWERING_RULES, FUSION_RULES);
+  const inputs = jaxpr.inBinders.map((v, i) =>
+    contiguous(new Buf('input', v.aval.dtype, v.aval.size, `in${i}`), v.aval.shape),
+  );
+  const steps: Step[] = [];
+  const outs = lo.lowerBlock(jaxpr, inputs, steps);
+  // Each output is a fresh array per call: computed straight into it when its producer is a
+  // top-level kernel, else copied; an input returned as is stays that same (immutable) array.
+  const results: string[] = [];
+  const fresh: ArrayValue[] = [];
+  const finalReads: Buf[] = [];
+  outs.forEach((v, k) => {
+    const aval = jaxpr.outs[k].aval;
+    if (
+      v.kind === 'array' &&
+      (v.buf.kind === 'input' || v.buf.kind === 'external') &&
+      !v.buf.forward &&
+      isContiguous(v) &&
+      v.off.c === 0 &&
+      v.off.terms.length === 0 &&
+      v.buf.size === aval.size
+    ) {
+      results.push(v.buf.name!);
+      return;
+    }
+    const out = contiguous(new Buf('output', aval.dtype, aval.size, `o${k}`), aval.shape);
+    fresh.push(out);
+    results.push(`o${k}`);
+    const producer =
+      v.kind === 'array' &&
+      v.buf.donatable &&
+      isContiguous(v) &&
+      v.off.c === 0 &&
+      v.off.terms.length === 0 &&
+      v.buf.size === aval.size &&
+      steps.some((s) => s.kind === 'kernel' && s.writes.includes(v.buf));
+    if (producer) v.buf.forward = { buf: out.buf, off: ZERO };
+    else steps.push(copyInto(v, out));
+    if (v.kind === 'array') finalReads.push(v.buf);
+  });
+  const slots = allocate(steps, finalReads);
+
+  const w = new SourceWriter();
+  w.line('"use strict";');
+  for (const s of slots) w.line(`const ${s.name} = new ${ARRAY[s.dtype]}(${s.size});`);
+  w.block(`return function ${name.replace(/\W/g, '_')}(ins)`, () => {
+    for (let i = 0; i < jaxpr.inBinders.length; i++) w.line(`const in${i} = ins[${i}];`);
+    if (lo.externals.length > 0) w.line(`let ${lo.externals.join(', ')};`);
+    for (const o of fresh) w.line(`const ${o.buf.name} = new ${ARRAY[o.dtype]}(${o.buf.size});`);
+    emitSteps(w, steps);
+    w.line(`return [${results.join(', ')}];`);
+  });
+  const source = w.toString();
+  const make = new Function('fb', source) as (fb: FallbackFn[]) => CompiledProgram['run'];
+  return {
+    run: make(lo.fallbacks),
+    source,
+    bufferBytes: slots.reduce((n, s) => n + s.size * BYTES[s.dtype], 0),
+  };
+}

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: MIT
+// Primitives without a code generator (random bits, gather, sort, ...) call their eager kernel
+// from the generated code: correct for every primitive, and the hot ones are generated instead.
+import { ConcreteTensor } from '../../tensor/concrete.js';
+import { allocate } from '../../tensor/dtype.js';
+import { sizeOf } from '../../tensor/shape.js';
+import type { Primitive } from '../../trace/primitive.js';
+import type { FallbackFn, Lowering, LoweringRule } from '../lower.js';
+import { kernel } from '../steps.js';
+import { type ArrayValue, location, renderOffset } from '../values.js';
+
+export const fallbackRule: LoweringRule = (lo: Lowering, eqn, ins, steps) => {
+  const inputs = ins.map((v) => (v.kind === 'lit' ? v : lo.contiguous(v, steps)));
+  const outs = eqn.outBinders.map((v) => lo.external(v.aval.dtype, v.aval.shape));
+  const inAvals = eqn.inputs.map((a) => a.aval);
+  const outAvals = eqn.outBinders.map((v) => v.aval);
+  // Literal operands become constant tensors once, at compile time.
+  const fixed = inputs.map((v) =>
+    v.kind === 'lit'
+      ? new ConcreteTensor(allocate(v.dtype, sizeOf(v.shape)).fill(v.value), v.shape)
+      : null,
+  );
+  const prim = eqn.prim as Primitive;
+  const call: FallbackFn = (arrays) =>
+    prim
+      .impl(
+        arrays.map((a, i) => fixed[i] ?? new ConcreteTensor(a!, inAvals[i].shape)),
+        eqn.params,
+        outAvals,
+      )
+      .map((t) => t.buffer);
+  const index = lo.fallbacks.push(call) - 1;
+  const arrays = inputs.filter((v): v is ArrayValue => v.kind === 'array');
+  steps.push(
+    kernel(
+      arrays,
+      outs.map((o) => o.buf),
+      (w) => {
+        const args = inputs.map((v) => {
+          if (v.kind !== 'array') return 'null';
+          const l = location(v);
+          const start = renderOffset(l.off);
+          return `${l.name}.subarray(${start}, ${start} + ${sizeOf(v.shape)})`;
+        });
+        w.line(`// ${eqn.prim.name}, by its eager kernel`);
+        w.line(
+          `[${outs.map((o) => location(o).name).join(', ')}] = fb[${index}]([${args.join(', ')}]);`,
+        );
+      },
+    ),
+  );
+  return outs;
+};

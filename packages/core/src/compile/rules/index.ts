@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: MIT
+import type { FusionRule, LoweringRule } from '../lower.js';
+import { controlRules } from './control.js';
+import { dotGeneralFusion, dotGeneralRule } from './dot_general.js';
+import { fallbackRule } from './fallback.js';
+import { reduceRules } from './reduce.js';
+import { viewRules } from './views.js';
+
+/**
+ * Lowering rules by primitive name (names, not objects, so compile/ needs no import of jit or
+ * scan, which import it). Elementwise primitives need no entry: their expression is fused.
+ */
+export const LOWERING_RULES: ReadonlyMap<string, LoweringRule> = new Map([
+  ...viewRules,
+  ...reduceRules,
+  ...controlRules,
+  ['dot_general', dotGeneralRule],
+  ['*fallback', fallbackRule],
+]);
+
+/** Non-elementwise primitives that can also be fused into an elementwise consumer. */
+export const FUSION_RULES: ReadonlyMap<string, FusionRule> = new Map([
+  ['dot_general', dotGeneralFusion],
+]);

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+// Reductions: one accumulator per output element, the reduced axes looped innermost through
+// the input's strides (so reducing a transposed or broadcast view needs no copy).
+import type { ReduceParams } from '../../prims/reduce_sum.js';
+import { emitLoopNest } from '../loops.js';
+import type { LoweringRule } from '../lower.js';
+import { kernel } from '../steps.js';
+import { location } from '../values.js';
+
+type Kind = 'sum' | 'max' | 'min';
+
+const INIT: Record<Kind, string> = { sum: '0', max: '-Infinity', min: 'Infinity' };
+
+function update(kind: Kind, acc: string, v: string, int: boolean): string {
+  switch (kind) {
+    case 'sum':
+      return int ? `${acc} = (${acc} + ${v}) | 0;` : `${acc} += ${v};`;
+    // NaN wins, as in the eager kernels.
+    case 'max':
+      return `if (${v} > ${acc} || ${v} !== ${v}) ${acc} = ${v};`;
+    case 'min':
+      return `if (${v} < ${acc} || ${v} !== ${v}) ${acc} = ${v};`;
+  }
+}
+
+function reduceRule(kind: Kind): LoweringRule {
+  return (lo, eqn, [x0], steps) => {
+    const { axes } = eqn.params as ReduceParams;
+    const x = lo.materialize(x0, steps);
+    const outAval = eqn.outBinders[0].aval;
+    const out = lo.temp(outAval.dtype, outAval.shape);
+    const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+    const int = outAval.dtype === 'int32';
+    steps.push(
+      kernel([x], [out.buf], (w) => {
+        const [O, X] = [out, x].map(location);
+        emitLoopNest(
+          w,
+          kept.map((d) => x.shape[d]),
+          [
+            { name: O.name, off: O.off, strides: out.strides },
+            { name: X.name, off: X.off, strides: kept.map((d) => x.strides[d]) },
+          ],
+          ([oi, xi]) => {
+            const acc = w.fresh('acc');
+            w.line(`let ${acc} = ${INIT[kind]};`);
+            emitLoopNest(
+              w,
+              axes.map((d) => x.shape[d]),
+              [
+                {
+                  name: X.name,
+                  off: { c: 0, terms: [xi] },
+                  strides: axes.map((d) => x.strides[d]),
+                },
+              ],
+              ([i]) => {
+                const v = w.fresh('x');
+                w.line(`const ${v} = ${X.name}[${i}];`);
+                w.line(update(kind, acc, v, int));
+              },
+            );
+            w.line(`${O.name}[${oi}] = ${acc};`);
+          },
+        );
+      }),
+    );
+    return [out];
+  };
+}
+
+export const reduceRules: [string, LoweringRule][] = [
+  ['reduce_sum', reduceRule('sum')],
+  ['reduce_max', reduceRule('max')],
+  ['reduce_min', reduceRule('min')],
+];

@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+/** Accumulates generated JavaScript with indentation and hands out fresh local names. */
+export class SourceWriter {
+  readonly #lines: string[] = [];
+  #depth = 0;
+  #counter = 0;
+
+  line(text: string): void {
+    this.#lines.push('  '.repeat(this.#depth) + text);
+  }
+
+  /** Emits `head {`, the body one level deeper, then `}`. */
+  block(head: string, body: () => void): void {
+    this.line(`${head} {`);
+    this.#depth++;
+    try {
+      body();
+    } finally {
+      this.#depth--;
+    }
+    this.line('}');
+  }
+
+  fresh(prefix: string): string {
+    return `${prefix}${this.#counter++}`;
+  }
+
+  toString(): string {
+    return this.#lines.join('\n');
+  }
+}
