@@ -7,7 +7,7 @@ import { allocate } from './allocate.js';
 import { copyInto, type FallbackFn, Lowering } from './lower.js';
 import { FUSION_RULES, LOWERING_RULES } from './rules/index.js';
 import { SourceWriter } from './source.js';
-import type { Step } from './steps.js';
+import { type Step, walkSteps } from './steps.js';
 import { type ArrayValue, Buf, contiguous, isContiguous, ZERO } from './values.js';
 
 export interface CompiledProgram {
@@ -29,6 +29,7 @@ const ARRAY: Record<DType, string> = {
 const BYTES: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
 
 function emitSteps(w: SourceWriter, steps: readonly Step[]): void {
+  // Recursion depth is the nesting depth of control flow, not the program length.
   for (const s of steps) {
     if (s.kind === 'kernel') s.emit(w);
     else s.emit(w, (block) => emitSteps(w, block));
@@ -81,11 +82,39 @@ export function compileJaxpr(jaxpr: Jaxpr, name = 'compiled'): CompiledProgram {
   const w = new SourceWriter();
   w.line('"use strict";');
   for (const s of slots) w.line(`const ${s.name} = new ${ARRAY[s.dtype]}(${s.size});`);
+  // Each top-level loop nest becomes its own function with its arrays as parameters: V8
+  // optimises small functions quickly and well, where one huge function with many loops keeps
+  // tiering up mid-loop (on-stack replacement) and bailing out again.
+  const main = new SourceWriter();
+  steps.forEach((step, k) => {
+    const part = main.sibling();
+    emitSteps(part, [step]);
+    const text = part.toString();
+    if (!/\bfor \(/.test(text)) {
+      for (const line of text.split('\n')) main.line(line);
+      return;
+    }
+    const local = new Set<string>();
+    if (step.kind === 'region') {
+      for (const inner of walkSteps(step.blocks.flat())) {
+        for (const b of inner.writes) if (b.kind === 'external') local.add(b.name!);
+      }
+    }
+    const params = [...new Set(text.match(/\b(?:s|in|o|e)\d+\b/g) ?? [])].filter(
+      (n) => !local.has(n),
+    );
+    const fn = `step${k}`;
+    w.block(`function ${fn}(${params.join(', ')})`, () => {
+      if (local.size > 0) w.line(`let ${[...local].join(', ')};`);
+      for (const line of text.split('\n')) w.line(line);
+    });
+    main.line(`${fn}(${params.join(', ')});`);
+  });
   w.block(`return function ${name.replace(/\W/g, '_')}(ins)`, () => {
     for (let i = 0; i < jaxpr.inBinders.length; i++) w.line(`const in${i} = ins[${i}];`);
     if (lo.externals.length > 0) w.line(`let ${lo.externals.join(', ')};`);
     for (const o of fresh) w.line(`const ${o.buf.name} = new ${ARRAY[o.dtype]}(${o.buf.size});`);
-    emitSteps(w, steps);
+    for (const line of main.toString().split('\n')) if (line) w.line(line);
     w.line(`return [${results.join(', ')}];`);
   });
   const source = w.toString();

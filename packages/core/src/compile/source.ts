@@ -3,7 +3,14 @@
 export class SourceWriter {
   readonly #lines: string[] = [];
   #depth = 0;
-  #counter = 0;
+
+  /** Writers that share `names` never hand out the same local name. */
+  constructor(private readonly names: { next: number } = { next: 0 }) {}
+
+  /** A writer for another piece of the same program (same name sequence). */
+  sibling(): SourceWriter {
+    return new SourceWriter(this.names);
+  }
 
   line(text: string): void {
     this.#lines.push('  '.repeat(this.#depth) + text);
@@ -22,7 +29,7 @@ export class SourceWriter {
   }
 
   fresh(prefix: string): string {
-    return `${prefix}${this.#counter++}`;
+    return `${prefix}${this.names.next++}`;
   }
 
   toString(): string {

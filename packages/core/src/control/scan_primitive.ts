@@ -19,6 +19,7 @@ import { type MaybeZero, type Primitive, UndefPrimal } from '../trace/primitive.
 import { bind } from '../trace/trace.js';
 import {
   dce,
+  inlineJaxpr,
   jvpJaxpr,
   type PartialEvalJaxprResult,
   partialEvalJaxpr,
@@ -216,7 +217,7 @@ function planPartialEval(p: ScanParams, unknowns: boolean[]) {
   const nKnownConsts = where(constUk, false).length;
   const nKnownCarry = where(carryUk, false).length;
   const nKnownOuts = where(split.outUnknowns, false).length;
-  if (p.checkpoint) return planCheckpoint(p, { constUk, carryUk, xsUk, ysUk });
+  if (p.checkpoint) return planCheckpoint(p, { constUk, carryUk, xsUk, ysUk }, split, nKnownOuts);
   // Residuals that depend only on known consts are loop-invariant: computed once, outside.
   const variant = variantVars(split.known, [
     ...new Array(nKnownConsts).fill(false),
@@ -285,52 +286,53 @@ function planPartialEval(p: ScanParams, unknowns: boolean[]) {
 function planCheckpoint(
   p: ScanParams,
   m: { constUk: boolean[]; carryUk: boolean[]; xsUk: boolean[]; ysUk: boolean[] },
+  split: { known: Jaxpr; unknown: Jaxpr },
+  nKnownOuts: number,
 ) {
+  const knownSplit = split.known;
   const { constUk, carryUk, xsUk, ysUk } = m;
   const numYs = ysUk.length;
   const nC = p.numConsts;
   const nK = p.numCarry;
-  const knownOutIdx = [...where(carryUk, false), ...where(ysUk, false, nK)];
-  const knownIn = [
-    ...where(constUk, false),
-    ...where(carryUk, false, nC),
-    ...where(xsUk, false, nC + nK),
-  ];
-  const knownCarryIn = where(carryUk, false, nC).map((i) => p.body.inBinders[i]);
-  // Known scan: the known outputs plus each step's incoming known carry as an extra y.
+  // Known scan: the known outputs plus each step's incoming known carry as an extra y. It is
+  // the known half of the partial evaluation (not the body pruned by DCE), so a higher-order
+  // equation mixing known and unknown operands (a cond from a jvp) keeps only its known part.
+  const nKnownConsts = where(constUk, false).length;
+  const knownCarryIn = knownSplit.inBinders.slice(
+    nKnownConsts,
+    nKnownConsts + where(carryUk, false).length,
+  );
   const known = dce(
-    new Jaxpr(p.body.inBinders, p.body.eqns, [
-      ...knownOutIdx.map((i) => p.body.outs[i]),
+    new Jaxpr(knownSplit.inBinders, knownSplit.eqns, [
+      ...knownSplit.outs.slice(0, nKnownOuts),
       ...knownCarryIn,
     ]),
-    [...knownOutIdx, ...knownCarryIn].map(() => true),
+    [...knownSplit.outs.slice(0, nKnownOuts), ...knownCarryIn].map(() => true),
   ).jaxpr;
-  const knownBody = new Jaxpr(
-    knownIn.map((i) => p.body.inBinders[i]),
-    known.eqns,
-    known.outs,
+  const knownBody = new Jaxpr(knownSplit.inBinders, known.eqns, known.outs);
+  // Unknown scan: the known half again (recomputing this step's primal values from the saved
+  // carry), then the unknown half on its residuals. Keeping the halves apart, rather than
+  // re-running the whole body, leaves the unknown half linear, so it can be transposed.
+  const at = (mask: boolean[], value: boolean, offset: number) =>
+    where(mask, value, offset).map((i) => new Var(p.body.inBinders[i].aval));
+  const kConsts = at(constUk, false, 0);
+  const uConsts = at(constUk, true, 0);
+  const uCarry = at(carryUk, true, nC);
+  const uXs = at(xsUk, true, nC + nK);
+  const kCarry = at(carryUk, false, nC);
+  const kXs = at(xsUk, false, nC + nK);
+  const eqns: Eqn[] = [];
+  const recomputed = inlineJaxpr(knownSplit, [...kConsts, ...kCarry, ...kXs], eqns);
+  const unknownOuts = inlineJaxpr(
+    split.unknown,
+    [...recomputed.slice(nKnownOuts), ...uConsts, ...uCarry, ...uXs],
+    eqns,
   );
-  const unknownOutIdx = [...where(carryUk, true), ...where(ysUk, true, nK)];
-  const unk = dce(
-    new Jaxpr(
-      p.body.inBinders,
-      p.body.eqns,
-      unknownOutIdx.map((i) => p.body.outs[i]),
-    ),
-    unknownOutIdx.map(() => true),
+  const inBinders = [...kConsts, ...uConsts, ...uCarry, ...uXs, ...kCarry, ...kXs];
+  const unknownBody = dce(
+    new Jaxpr(inBinders, eqns, unknownOuts),
+    unknownOuts.map(() => true),
   ).jaxpr;
-  const unknownBody = new Jaxpr(
-    [
-      ...where(constUk, false).map((i) => p.body.inBinders[i]),
-      ...where(constUk, true).map((i) => p.body.inBinders[i]),
-      ...where(carryUk, true, nC).map((i) => p.body.inBinders[i]),
-      ...where(xsUk, true, nC + nK).map((i) => p.body.inBinders[i]),
-      ...where(carryUk, false, nC).map((i) => p.body.inBinders[i]),
-      ...where(xsUk, false, nC + nK).map((i) => p.body.inBinders[i]),
-    ],
-    unk.eqns,
-    unk.outs,
-  );
   return {
     constUk,
     carryUk,
@@ -482,20 +484,8 @@ function scanPartialEvalJaxpr(eqn: Eqn, unknowns: boolean[]): PartialEvalJaxprRe
       known.push({ prim: scanPrim as Primitive, inputs: ops, params, outBinders: outs });
       return outs;
     },
-    (jaxpr, ops) => {
-      // Inline the hoisted computation as equations of the enclosing (known) program.
-      const subst = new Map<Var, Atom>(jaxpr.inBinders.map((v, i) => [v, ops[i]]));
-      const rename = (a: Atom): Atom => (a instanceof Var ? (subst.get(a) ?? a) : a);
-      for (const e of jaxpr.eqns) {
-        const outBinders = e.outBinders.map((v) => {
-          const fresh = new Var(v.aval);
-          subst.set(v, fresh);
-          return fresh;
-        });
-        known.push({ ...e, inputs: e.inputs.map(rename), outBinders });
-      }
-      return jaxpr.outs.map(rename);
-    },
+    // Inline the hoisted computation as equations of the enclosing (known) program.
+    (jaxpr, ops) => inlineJaxpr(jaxpr, ops, known),
   );
   const up = unknownParams(p, plan);
   const unknownInputs = new Set(eqn.inputs.filter((_, i) => unknowns[i]));

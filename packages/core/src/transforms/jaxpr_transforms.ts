@@ -142,6 +142,24 @@ export function dce(
   };
 }
 
+/**
+ * Appends the equations of `jaxpr`, applied to `args`, to `into` (fresh output variables, so
+ * one program can be inlined twice) and returns the atoms of its outputs.
+ */
+export function inlineJaxpr(jaxpr: Jaxpr, args: readonly Atom[], into: Eqn[]): Atom[] {
+  const subst = new Map<Var, Atom>(jaxpr.inBinders.map((v, i) => [v, args[i]]));
+  const rename = (a: Atom): Atom => (a instanceof Var ? (subst.get(a) ?? a) : a);
+  for (const e of jaxpr.eqns) {
+    const outBinders = e.outBinders.map((v) => {
+      const fresh = new Var(v.aval);
+      subst.set(v, fresh);
+      return fresh;
+    });
+    into.push({ ...e, inputs: e.inputs.map(rename), outBinders });
+  }
+  return jaxpr.outs.map(rename);
+}
+
 /** Interleaves two lists back into one: `unknown` where mask is true, `known` elsewhere. */
 export function mergeByMask<T>(
   mask: readonly boolean[],
