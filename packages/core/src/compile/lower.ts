@@ -89,7 +89,13 @@ export class Lowering {
         : env.get(a)!;
     const fusible = (v: Var): boolean => {
       if (uses.get(v) !== 1) return false;
-      const c = consumer.get(v);
+      let c = consumer.get(v);
+      // A transpose or reshape in between is applied to the expression's reads instead.
+      while (c && EXPR_VIEWS.has(c.prim.name)) {
+        v = c.outBinders[0];
+        if (uses.get(v) !== 1) return false;
+        c = consumer.get(v);
+      }
       return (
         c !== undefined &&
         isElementwise(c) &&
@@ -135,6 +141,34 @@ export class Lowering {
 }
 
 const CONVERT = 'convert_element_type';
+
+/** Layout primitives that a fused expression can pass through (see `viewExpr`). */
+const EXPR_VIEWS = new Set(['transpose', 'reshape']);
+
+/**
+ * Applies a layout change to a fused expression by applying it to every array it reads (each
+ * first read at the expression's full shape). Null when some read cannot be re-strided.
+ */
+export function viewExpr(
+  expr: ExprValue,
+  shape: Shape,
+  view: (a: ArrayValue) => ArrayValue | null,
+): ExprValue | null {
+  const remap = (v: Value): Value | null => {
+    if (v.kind === 'lit') return { ...v, shape };
+    if (v.kind === 'array') {
+      return view({ ...v, shape: expr.shape, strides: broadcastStrides(v, expr.shape) });
+    }
+    const inputs: Value[] = [];
+    for (const x of v.inputs) {
+      const r = remap(x);
+      if (!r) return null;
+      inputs.push(r);
+    }
+    return { ...v, shape, inputs };
+  };
+  return remap(expr) as ExprValue | null;
+}
 
 function isElementwise(eqn: Eqn): boolean {
   return eqn.prim.elementwiseExpr !== undefined || eqn.prim.name === CONVERT;

@@ -8,7 +8,7 @@ import { copyInto, type FallbackFn, Lowering } from './lower.js';
 import { FUSION_RULES, LOWERING_RULES } from './rules/index.js';
 import { SourceWriter } from './source.js';
 import { type Step, walkSteps } from './steps.js';
-import { type ArrayValue, Buf, contiguous, isContiguous, ZERO } from './values.js';
+import { type ArrayValue, Buf, contiguous, isContiguous, type Value, ZERO } from './values.js';
 
 export interface CompiledProgram {
   /** Runs the program; outputs are fresh arrays (inputs are never written). */
@@ -36,11 +36,30 @@ function emitSteps(w: SourceWriter, steps: readonly Step[]): void {
   }
 }
 
-export function compileJaxpr(jaxpr: Jaxpr, name = 'compiled'): CompiledProgram {
+/** The single value every element of `a` holds, if there is one (zeros, ones, ...). */
+function splat(a: TypedArray): number | null {
+  if (a.length === 0) return null;
+  const v = a[0];
+  for (let i = 1; i < a.length; i++) if (a[i] !== v) return null;
+  return Number.isNaN(v) ? null : v;
+}
+
+/**
+ * Compiles `jaxpr`. `constants` are the values of its leading inputs when they are fixed (a
+ * jitted function's captured constants): constant-filled ones (the zeros that start gradient
+ * accumulators, say) become literals, folded into the code.
+ */
+export function compileJaxpr(
+  jaxpr: Jaxpr,
+  name = 'compiled',
+  constants: readonly TypedArray[] = [],
+): CompiledProgram {
   const lo = new Lowering(LOWERING_RULES, FUSION_RULES);
-  const inputs = jaxpr.inBinders.map((v, i) =>
-    contiguous(new Buf('input', v.aval.dtype, v.aval.size, `in${i}`), v.aval.shape),
-  );
+  const inputs: Value[] = jaxpr.inBinders.map((v, i) => {
+    const value = i < constants.length ? splat(constants[i]) : null;
+    if (value !== null) return { kind: 'lit', value, dtype: v.aval.dtype, shape: v.aval.shape };
+    return contiguous(new Buf('input', v.aval.dtype, v.aval.size, `in${i}`), v.aval.shape);
+  });
   const steps: Step[] = [];
   const outs = lo.lowerBlock(jaxpr, inputs, steps);
   // Each output is a fresh array per call: computed straight into it when its producer is a

@@ -46,8 +46,8 @@ export interface JitCallParams {
 
 const compiled = new WeakMap<Jaxpr, CompiledProgram>();
 const runs = new WeakMap<Jaxpr, number>();
-/** Programs traced by `jit` itself: compiled on first use. */
-const entryPoints = new WeakSet<Jaxpr>();
+/** Programs traced by `jit` itself, with their captured constants: compiled on first use. */
+const entryPoints = new WeakMap<Jaxpr, readonly TypedArray[]>();
 
 /**
  * The compiled form of `jaxpr`. Programs that rules derive on the fly (the jvp of a jitted
@@ -60,7 +60,7 @@ function compiledProgram(jaxpr: Jaxpr, name: string): CompiledProgram | null {
   const n = (runs.get(jaxpr) ?? 0) + 1;
   runs.set(jaxpr, n);
   if (n < 2 && !entryPoints.has(jaxpr)) return null;
-  program = compileJaxpr(jaxpr, name);
+  program = compileJaxpr(jaxpr, name, entryPoints.get(jaxpr));
   compiled.set(jaxpr, program);
   return program;
 }
@@ -278,7 +278,7 @@ export function jit<A extends unknown[], R>(
         outAvals: closed.outAvals,
         constBuffers: closed.consts.map((c) => (c as ConcreteTensor).buffer),
       };
-      entryPoints.add(closed.jaxpr);
+      entryPoints.set(closed.jaxpr, entry.constBuffers);
       cache.set(key, entry);
     }
     return { entry, tensors };

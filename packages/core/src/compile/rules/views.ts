@@ -5,7 +5,7 @@ import type { ReshapeParams } from '../../prims/reshape.js';
 import type { SliceParams } from '../../prims/slice.js';
 import type { TransposeParams } from '../../prims/transpose.js';
 import { stridesOf } from '../../tensor/shape.js';
-import type { LoweringRule } from '../lower.js';
+import { type LoweringRule, viewExpr } from '../lower.js';
 import { type ArrayValue, isContiguous, offsetPlus, type Value } from '../values.js';
 
 /** Applies `view` to arrays; literals are the same constant in any shape. */
@@ -15,6 +15,10 @@ function viewRule(
   return (lo, eqn, [x], steps) => {
     const outShape = eqn.outBinders[0].aval.shape;
     if (x.kind === 'lit') return [{ ...x, shape: outShape }];
+    if (x.kind === 'expr') {
+      const fused = viewExpr(x, outShape, (a) => view(a, outShape, eqn.params as never));
+      if (fused) return [fused];
+    }
     const arr: ArrayValue = lo.materialize(x, steps);
     const v = view(arr, outShape, eqn.params as never);
     if (v) return [v];
