@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+import { formatTable } from './table.js';
+
 /** Runs `fn` in timed batches after a warm-up and returns the median time per call in µs. */
 export function measure(
   fn: () => void,
@@ -39,10 +41,5 @@ export function printTable(rows: Row[]): void {
     r.microseconds.toFixed(2),
     `${r.ratio.toFixed(2)}×`,
   ]);
-  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) =>
-    c.map((s, i) => (i >= 2 ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const c of cells) console.log(line(c));
+  console.log(formatTable(header, cells, [2, 3]));
 }

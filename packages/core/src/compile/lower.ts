@@ -17,6 +17,7 @@ import {
   isContiguous,
   literal,
   location,
+  renderOffset,
   sameOffset,
   type Value,
 } from './values.js';
@@ -323,6 +324,23 @@ export function copyKernel(src: ArrayValue, dst: ArrayValue): Kernel {
 
 /** A kernel writing `src` into a region of an existing buffer (defined elsewhere). */
 export function copyInto(src: Value, dst: ArrayValue): Kernel {
-  const k = src.kind === 'array' ? copyKernel(src, dst) : fusedKernel(src, dst);
+  const k =
+    src.kind === 'array'
+      ? copyKernel(src, dst)
+      : src.kind === 'lit' && isContiguous(dst)
+        ? fillKernel(src.value, dst)
+        : fusedKernel(src, dst);
   return { ...k, writes: [], updates: [dst.buf] };
+}
+
+/** Sets a contiguous region to one value (TypedArray.fill is a memset, not a JS loop). */
+function fillKernel(value: number, dst: ArrayValue): Kernel {
+  return kernel([], [dst.buf], (w) => {
+    const d = location(dst);
+    const start = renderOffset(d.off);
+    const n = sizeOf(dst.shape);
+    w.line(
+      `${d.name}.fill(${literal(value)}, ${start}, ${start === '0' ? n : `${start} + ${n}`});`,
+    );
+  });
 }

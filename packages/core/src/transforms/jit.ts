@@ -292,16 +292,16 @@ export function jit<A extends unknown[], R>(
       const ins = entry.constBuffers.concat(tensors.map((t) => (t as ConcreteTensor).buffer));
       const outs = program.run(ins);
       const avals = entry.outAvals;
-      return unflatten<R>(
-        entry.outTree,
-        outs.map((a, i) => new ConcreteTensor(a, avals[i].shape, avals[i])),
-      );
+      const results = outs.map((a, i) => new ConcreteTensor(a, avals[i].shape, avals[i]));
+      const build = entry.outTree.builder;
+      return build ? (build(results) as R) : unflatten<R>(entry.outTree, results);
     }
     return unflatten<R>(entry.outTree, call(entry.closed, tensors, name));
   };
   const jitted = ((...args: A): R => {
     if (last !== null && statics.length === 0) {
-      const leaves = leavesIfStructure(last.inTree, args);
+      const match = last.inTree.matcher;
+      const leaves = match ? match(args) : leavesIfStructure(last.inTree, args);
       if (leaves !== null && matchesAvals(leaves, last.inAvals)) {
         return run(last, leaves as Tensor[]);
       }

@@ -51,6 +51,24 @@ export class TreeDef {
     return this.#key;
   }
 
+  #builder?: ((leaves: readonly unknown[]) => unknown) | null;
+  #matcher?: ((tree: unknown) => unknown[] | null) | null;
+
+  /**
+   * A function specialised to this structure that rebuilds a tree from leaves (an object
+   * literal), or null for trees too large to be worth it. jit calls it on every call.
+   */
+  get builder(): ((leaves: readonly unknown[]) => unknown) | null {
+    if (this.#builder === undefined) this.#builder = specialise(this.root, 'build');
+    return this.#builder;
+  }
+
+  /** Like `leavesIfStructure(this, tree)`, specialised to this structure (or null). */
+  get matcher(): ((tree: unknown) => unknown[] | null) | null {
+    if (this.#matcher === undefined) this.#matcher = specialise(this.root, 'match');
+    return this.#matcher;
+  }
+
   equals(other: TreeDef): boolean {
     return this.key === other.key;
   }
@@ -58,6 +76,90 @@ export class TreeDef {
   toString(): string {
     return `TreeDef(${this.key})`;
   }
+}
+
+/** Structures up to this many nodes get specialised builder and matcher functions. */
+const SPECIALISE_LIMIT = 256;
+
+/**
+ * Generates straight-line code for one structure: an object literal that rebuilds it, or a
+ * sequence of checks that extracts its leaves. Generated once per structure, so jit's per-call
+ * cost of flattening arguments and rebuilding results is a few property reads.
+ */
+function specialise<K extends 'build' | 'match'>(
+  root: Node,
+  kind: K,
+): K extends 'build'
+  ? ((leaves: readonly unknown[]) => unknown) | null
+  : ((tree: unknown) => unknown[] | null) | null {
+  type Result = K extends 'build'
+    ? ((leaves: readonly unknown[]) => unknown) | null
+    : ((tree: unknown) => unknown[] | null) | null;
+  let nodes = 0;
+  walk(root, () => {
+    nodes++;
+  });
+  if (nodes > SPECIALISE_LIMIT) return null as Result;
+  if (kind === 'build') {
+    let leaf = 0;
+    const expr = (node: Node): string => {
+      switch (node.kind) {
+        case 'leaf':
+          return `l[${leaf++}]`;
+        case 'none':
+          return node.value === null ? 'null' : 'undefined';
+        case 'array':
+          return `[${node.children.map(expr).join(', ')}]`;
+        case 'object':
+          return `{${node.children.map((c, i) => `${JSON.stringify(node.keys[i])}: ${expr(c)}`).join(', ')}}`;
+      }
+    };
+    return new Function('l', `return ${expr(root)};`) as Result;
+  }
+  const lines: string[] = ['const out = [];'];
+  let n = 0;
+  const visit = (node: Node, value: string): void => {
+    switch (node.kind) {
+      case 'leaf':
+        lines.push(`if (!isLeaf(${value})) return null;`, `out.push(${value});`);
+        return;
+      case 'none':
+        lines.push(`if (${value} !== ${node.value === null ? 'null' : 'undefined'}) return null;`);
+        return;
+      case 'array': {
+        const v = `v${n++}`;
+        lines.push(
+          `const ${v} = ${value};`,
+          `if (!Array.isArray(${v}) || ${v}.length !== ${node.children.length}) return null;`,
+        );
+        node.children.forEach((c, i) => {
+          visit(c, `${v}[${i}]`);
+        });
+        return;
+      }
+      case 'object': {
+        const v = `v${n++}`;
+        lines.push(
+          `const ${v} = ${value};`,
+          `if (!isPlainObject(${v}) || Object.keys(${v}).length !== ${node.keys.length}) return null;`,
+        );
+        node.children.forEach((c, i) => {
+          const k = JSON.stringify(node.keys[i]);
+          lines.push(`if (!Object.hasOwn(${v}, ${k})) return null;`);
+          visit(c, `${v}[${k}]`);
+        });
+        return;
+      }
+    }
+  };
+  visit(root, 't');
+  lines.push('return out;');
+  const isLeaf = (x: unknown) =>
+    x !== null && x !== undefined && !Array.isArray(x) && !isPlainObject(x);
+  return new Function('isLeaf', 'isPlainObject', `return (t) => {\n${lines.join('\n')}\n};`)(
+    isLeaf,
+    isPlainObject,
+  ) as Result;
 }
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
@@ -144,6 +246,7 @@ export function unflatten<T = Tree>(def: TreeDef, leaves: readonly unknown[]): T
       `unflatten: the structure ${def.key} has ${def.numLeaves} leaves but ${leaves.length} were given.`,
     );
   }
+
   // Pre-order, like flatten, so leaves are consumed in the order flatten produced them.
   let next = 0;
   const box: { root?: unknown } = {};

@@ -142,7 +142,6 @@ const scanRule: LoweringRule = (lo, eqn, ins, steps) => {
   const [consts, init, xs] = split(ins, p.numConsts, p.numCarry);
   const yAvals = p.body.outAvals.slice(p.numCarry);
   const carries = carryBuffers(lo, init, steps);
-  const ys = yAvals.map((a) => pinnedTemp(lo, { dtype: a.dtype, shape: [p.length, ...a.shape] }));
   const t = lo.name('t');
   const i = p.reverse ? lo.name('r') : t;
   const xsAt: Value[] = xs.map((x) => {
@@ -158,21 +157,27 @@ const scanRule: LoweringRule = (lo, eqn, ins, steps) => {
   const body: Step[] = [];
   const outs = lo.lowerBlock(p.body, [...consts, ...carries, ...xsAt], body);
   const claimed = new Set<Buf>();
+  // A y that is just this step's x (a residual the backward pass needs) is the xs themselves.
+  const forwardedXs = outs.slice(p.numCarry).map((y) => xsAt.findIndex((x) => x === y));
+  const ys = yAvals.map((a, k) =>
+    forwardedXs[k] >= 0 ? null : pinnedTemp(lo, { dtype: a.dtype, shape: [p.length, ...a.shape] }),
+  );
   outs.slice(p.numCarry).forEach((y, k) => {
+    if (forwardedXs[k] >= 0) return;
     const size = yAvals[k].size;
     const slot = offsetPlus(ZERO, 0, size === 1 ? i : `${i} * ${size}`);
     if (redirectable(y, body, claimed)) {
       claimed.add(y.buf);
-      y.buf.forward = { buf: ys[k].buf, off: slot };
+      y.buf.forward = { buf: ys[k]!.buf, off: slot };
     } else {
-      body.push(copyInto(y, contiguous(ys[k].buf, yAvals[k].shape, slot)));
+      body.push(copyInto(y, contiguous(ys[k]!.buf, yAvals[k].shape, slot)));
     }
   });
   updateCarries(lo, outs.slice(0, p.numCarry), carries, body, claimed);
   steps.push(
     loopRegion(
       [body],
-      ys.map((y) => y.buf),
+      ys.flatMap((y) => (y ? [y.buf] : [])),
       (w, emitBlock) => {
         w.block(`for (let ${t} = 0; ${t} < ${p.length}; ${t}++)`, () => {
           if (p.reverse) w.line(`const ${i} = ${p.length - 1} - ${t};`);
@@ -181,7 +186,7 @@ const scanRule: LoweringRule = (lo, eqn, ins, steps) => {
       },
     ),
   );
-  return [...carries, ...ys];
+  return [...carries, ...ys.map((y, k) => y ?? lo.materialize(xs[forwardedXs[k]], steps))];
 };
 
 /** A JS condition reading the boolean scalar `v`. */
