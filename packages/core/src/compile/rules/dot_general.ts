@@ -17,6 +17,13 @@ import { type ArrayValue, type ExprValue, location, offsetPlus, type Value } fro
 const UNROLL_LIMIT = 32;
 /** Rows at least this wide use the i-k-j order. */
 const WIDE = 32;
+/** Output columns accumulated together in locals by the blocked order. */
+const BLOCK = 8;
+
+function offsetBy(base: string, c: number): string {
+  if (c === 0) return base;
+  return base === '0' ? String(c) : `${base} + ${c}`;
+}
 
 interface Axis {
   size: number;
@@ -197,7 +204,11 @@ export const dotGeneralRule: LoweringRule = (lo, eqn, ins, steps) => {
     lastN.rhs === 1 &&
     lastN.out === 1 &&
     kTotal > UNROLL_LIMIT;
-  const outer = wide ? [...axes.batch, ...axes.m] : [...axes.batch, ...axes.m, ...axes.n];
+  // Long contractions into narrow rows (weight gradients summed over a batch) keep a block of
+  // the output row in local accumulators while walking the contraction once per block.
+  const blocked = !wide && axes.n.length === 1 && lastN.size <= 64 && kTotal > UNROLL_LIMIT;
+  const outer =
+    wide || blocked ? [...axes.batch, ...axes.m] : [...axes.batch, ...axes.m, ...axes.n];
   steps.push(
     kernel([lhs, rhs], [out.buf], (w) => {
       const [O, L, R] = [out, lhs, rhs].map(location);
@@ -210,6 +221,35 @@ export const dotGeneralRule: LoweringRule = (lo, eqn, ins, steps) => {
           { name: R.name, off: R.off, strides: outer.map((a) => a.rhs) },
         ],
         ([oi, li, ri]) => {
+          if (blocked) {
+            for (let j0 = 0; j0 < lastN.size; j0 += BLOCK) {
+              const cols = Array.from(
+                { length: Math.min(BLOCK, lastN.size - j0) },
+                (_, q) => j0 + q,
+              );
+              const acc = cols.map(() => w.fresh('c'));
+              w.line(`let ${acc.map((c) => `${c} = 0`).join(', ')};`);
+              emitLoopNest(
+                w,
+                k.map((a) => a.size),
+                [
+                  { name: L.name, off: { c: 0, terms: [li] }, strides: k.map((a) => a.lhs) },
+                  { name: R.name, off: { c: 0, terms: [ri] }, strides: k.map((a) => a.rhs) },
+                ],
+                ([lk, rk]) => {
+                  const av = w.fresh('av');
+                  w.line(`const ${av} = ${L.name}[${lk}];`);
+                  cols.forEach((j, q) => {
+                    w.line(`${acc[q]} += ${av} * ${R.name}[${offsetBy(rk, j * lastN.rhs)}];`);
+                  });
+                },
+              );
+              cols.forEach((j, q) => {
+                w.line(`${O.name}[${offsetBy(oi, j * lastN.out)}] = ${acc[q]};`);
+              });
+            }
+            return;
+          }
           if (!wide) {
             const sum = emitContraction(w, k, { l: L.name, r: R.name }, li, ri);
             w.line(`${O.name}[${oi}] = ${sum};`);
