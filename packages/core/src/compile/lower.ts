@@ -6,7 +6,7 @@ import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { Lit } from '../ir/jaxpr.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { type Shape, sizeOf, stridesOf } from '../tensor/shape.js';
-import { emitLoopNest } from './loops.js';
+import { type Access, collapseLoops, emitLoopNest } from './loops.js';
 import { type Kernel, kernel, type Step } from './steps.js';
 import {
   type ArrayValue,
@@ -17,6 +17,7 @@ import {
   isContiguous,
   literal,
   location,
+  offsetPlus,
   renderOffset,
   sameOffset,
   type Value,
@@ -143,6 +144,9 @@ export class Lowering {
 
 const CONVERT = 'convert_element_type';
 
+/** Innermost loops up to this long are unrolled in small fused kernels. */
+const UNROLL_INNER = 16;
+
 /** Layout primitives that a fused expression can pass through (see `viewExpr`). */
 const EXPR_VIEWS = new Set(['transpose', 'reshape']);
 
@@ -257,39 +261,68 @@ export function fusedKernel(root: Value, out: ArrayValue): Kernel {
     [out.buf],
     (w) => {
       const locs = [out, ...leaves].map(location);
-      const names = new Map<Value, string>();
-      const read = (l: ArrayValue, i: number, index: string[]) => {
-        const n = w.fresh('a');
-        w.line(`const ${n} = ${locs[i + 1].name}[${index[i + 1]}];`);
-        names.set(l, n);
+      const { sizes, strides } = collapseLoops(shape, [out.strides, ...leafStrides]);
+      // A short innermost loop of a small kernel is unrolled into lanes: reads that move only
+      // along it (a row of dz in dU += h ⊗ dz) then stay fixed in the loops around and are
+      // hoisted out of them.
+      const exprs = order.filter((v) => v.kind === 'expr').length;
+      const inner = sizes[sizes.length - 1];
+      const lanes =
+        sizes.length >= 2 && inner <= UNROLL_INNER && exprs <= 4 && leaves.length <= 4 ? inner : 1;
+      const loopSizes = lanes > 1 ? sizes.slice(0, -1) : sizes;
+      const accesses: Access[] = [];
+      for (let j = 0; j < lanes; j++) {
+        for (let a = 0; a < locs.length; a++) {
+          const st = strides[a];
+          accesses.push({
+            name: locs[a].name,
+            off: lanes > 1 ? offsetPlus(locs[a].off, j * st[st.length - 1]) : locs[a].off,
+            strides: lanes > 1 ? st.slice(0, -1) : st,
+          });
+        }
+      }
+      const at = (j: number, a: number) => j * locs.length + a;
+      const readNames = new Map<string, string>();
+      const laneNames = Array.from({ length: lanes }, () => new Map<Value, string>());
+      const read = (j: number, i: number, index: string[]) => {
+        const acc = accesses[at(j, i + 1)];
+        const key = `${i}|${acc.off.c}`;
+        let n = readNames.get(key);
+        if (n === undefined) {
+          n = w.fresh('a');
+          w.line(`const ${n} = ${acc.name}[${index[at(j, i + 1)]}];`);
+          readNames.set(key, n);
+        }
+        laneNames[j].set(leaves[i], n);
       };
       emitLoopNest(
         w,
-        shape,
-        locs.map((l, i) => ({
-          name: l.name,
-          off: l.off,
-          strides: i === 0 ? out.strides : leafStrides[i - 1],
-        })),
+        loopSizes,
+        accesses,
         (index) => {
-          leaves.forEach((l, i) => {
-            if (!names.has(l)) read(l, i, index);
-          });
-          for (const v of order) {
-            if (v.kind === 'lit') names.set(v, `(${literal(v.value)})`);
-            else if (v.kind === 'expr' && !names.has(v)) {
-              const n = w.fresh('v');
-              w.line(`const ${n} = ${v.build(v.inputs.map((x) => names.get(x)!))};`);
-              names.set(v, n);
+          for (let j = 0; j < lanes; j++) {
+            const names = laneNames[j];
+            leaves.forEach((l, i) => {
+              if (!names.has(l)) read(j, i, index);
+            });
+            for (const v of order) {
+              if (v.kind === 'lit') names.set(v, `(${literal(v.value)})`);
+              else if (v.kind === 'expr' && !names.has(v)) {
+                const n = w.fresh('v');
+                w.line(`const ${n} = ${v.build(v.inputs.map((x) => names.get(x)!))};`);
+                names.set(v, n);
+              }
             }
+            w.line(`${accesses[at(j, 0)].name}[${index[at(j, 0)]}] = ${names.get(root)};`);
           }
-          w.line(`${locs[0].name}[${index[0]}] = ${names.get(root)};`);
         },
         // Reads that do not move in the inner loops (a broadcast bias, a matmul row) are hoisted.
         (level, index, invariantFrom) => {
-          leaves.forEach((l, i) => {
-            if (invariantFrom[i + 1] === level) read(l, i, index);
-          });
+          for (let j = 0; j < lanes; j++) {
+            leaves.forEach((l, i) => {
+              if (invariantFrom[at(j, i + 1)] === level && !laneNames[j].has(l)) read(j, i, index);
+            });
+          }
         },
       );
     },

@@ -84,14 +84,17 @@ export function compileJaxpr(
     const out = contiguous(new Buf('output', aval.dtype, aval.size, `o${k}`), aval.shape);
     fresh.push(out);
     results.push(`o${k}`);
+    // Any temp defined at top level qualifies, including a scan's carry or stacked ys buffer:
+    // the loop then writes straight into the array returned to the caller.
     const producer =
       v.kind === 'array' &&
-      v.buf.donatable &&
+      v.buf.kind === 'temp' &&
+      !v.buf.forward &&
       isContiguous(v) &&
       v.off.c === 0 &&
       v.off.terms.length === 0 &&
       v.buf.size === aval.size &&
-      steps.some((s) => s.kind === 'kernel' && s.writes.includes(v.buf));
+      steps.some((s) => s.writes.includes(v.buf));
     if (producer) v.buf.forward = { buf: out.buf, off: ZERO };
     else steps.push(copyInto(v, out));
     if (v.kind === 'array') finalReads.push(v.buf);
@@ -132,7 +135,17 @@ export function compileJaxpr(
   w.block(`return function ${name.replace(/\W/g, '_')}(ins)`, () => {
     for (let i = 0; i < jaxpr.inBinders.length; i++) w.line(`const in${i} = ins[${i}];`);
     if (lo.externals.length > 0) w.line(`let ${lo.externals.join(', ')};`);
-    for (const o of fresh) w.line(`const ${o.buf.name} = new ${ARRAY[o.dtype]}(${o.buf.size});`);
+    // All outputs of a call share one fresh ArrayBuffer: one allocation instead of one each.
+    let bytes = 0;
+    const at: number[] = [];
+    for (const o of fresh) {
+      at.push(bytes);
+      bytes += Math.ceil((o.buf.size * BYTES[o.dtype]) / 8) * 8;
+    }
+    if (fresh.length > 0) w.line(`const out = new ArrayBuffer(${bytes});`);
+    fresh.forEach((o, k) => {
+      w.line(`const ${o.buf.name} = new ${ARRAY[o.dtype]}(out, ${at[k]}, ${o.buf.size});`);
+    });
     for (const line of main.toString().split('\n')) if (line) w.line(line);
     w.line(`return [${results.join(', ')}];`);
   });
