@@ -1,36 +1,17 @@
 // SPDX-License-Identifier: MIT
 // Per-example gradients of the W1 model (binary adder: in 2, hidden 16, out 1, sigmoid, ½ Σ
 // squared error, 8 steps) for a batch of 64, via vmap(grad), against the batched mean gradient.
-import {
-  grad,
-  jit,
-  matmul,
-  random,
-  scan,
-  sigmoid,
-  sum,
-  type Tensor,
-  tensor,
-  vmap,
-} from '@loom/core';
+import { grad, jit, random, sum, type Tensor, vmap } from '@loom/core';
 import { measure, type Row } from './harness.js';
+import { type AdderParams, adderForward } from './workloads/w1_loom.js';
 
-type Params = { V: Tensor; U: Tensor; W: Tensor };
+type Params = AdderParams;
 const H = 16;
 const B = 64;
 
-function loss(p: Params, xs: Tensor, targets: Tensor): Tensor {
-  // xs [T, b, 2], targets [T, b, 1]; works for one example (b = 1) and a whole batch.
-  const h0 = tensor(new Float32Array(xs.shape[1] * H), { shape: [xs.shape[1], H] });
-  const [, ys] = scan(
-    (h: Tensor, x: Tensor) => {
-      const next = sigmoid(matmul(x, p.V).add(matmul(h, p.U)));
-      return [next, sigmoid(matmul(next, p.W))] as const;
-    },
-    h0,
-    xs,
-  );
-  const err = ys.sub(targets);
+/** ½ Σ squared error of the W1 model; xs [T, b, 2], targets [T, b, 1], any batch b. */
+function loss(p: AdderParams, xs: Tensor, targets: Tensor): Tensor {
+  const err = adderForward(p, xs).sub(targets);
   return sum(err.mul(err)).mul(0.5);
 }
 

@@ -27,7 +27,7 @@ export type AdderParams = { V: Tensor; U: Tensor; W: Tensor };
 type Params = AdderParams;
 
 /** Outputs [8, B, 1] for inputs [8, B, 2]. */
-function forward(p: Params, xs: Tensor): Tensor {
+export function adderForward(p: Params, xs: Tensor): Tensor {
   const h0 = zeros([xs.shape[1], ADDER_HIDDEN]);
   const [, ys] = scan(
     (h: Tensor, x: Tensor) => {
@@ -41,7 +41,7 @@ function forward(p: Params, xs: Tensor): Tensor {
 }
 
 function loss(p: Params, xs: Tensor, ys: Tensor): Tensor {
-  const err = forward(p, xs).sub(ys);
+  const err = adderForward(p, xs).sub(ys);
   return sum(err.mul(err)).mul(0.5 / xs.shape[1]);
 }
 
@@ -108,7 +108,7 @@ export function loomAdderPredictor(
   data: AdderData,
   options: { jit: boolean },
 ): Predictor {
-  const run = options.jit ? jit(forward) : forward;
+  const run = options.jit ? jit(adderForward) : adderForward;
   const { xs } = toTensors(data);
   const params = toParams(init);
   return {

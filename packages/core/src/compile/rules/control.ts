@@ -4,6 +4,7 @@
 // straight into its carry buffer, or into its slot of a stacked ys buffer, whenever nothing reads
 // the old value afterwards. Nested jit and checkpoint calls are inlined.
 import type { CondParams } from '../../control/cond.js';
+import { splitList } from '../../control/layout.js';
 import type { ScanParams } from '../../control/scan_primitive.js';
 import type { WhileParams } from '../../control/while_loop.js';
 import type { Jaxpr } from '../../ir/jaxpr.js';
@@ -20,17 +21,6 @@ import {
   type Value,
   ZERO,
 } from '../values.js';
-
-function split<T>(xs: readonly T[], ...sizes: number[]): T[][] {
-  const out: T[][] = [];
-  let i = 0;
-  for (const n of sizes) {
-    out.push(xs.slice(i, i + n));
-    i += n;
-  }
-  out.push(xs.slice(i));
-  return out;
-}
 
 /** The top-level kernel of `steps` that defines `buf`, if any. */
 function producerIndex(steps: readonly Step[], buf: Buf): number {
@@ -139,7 +129,7 @@ function loopRegion(
 
 const scanRule: LoweringRule = (lo, eqn, ins, steps) => {
   const p = eqn.params as ScanParams;
-  const [consts, init, xs] = split(ins, p.numConsts, p.numCarry);
+  const [consts, init, xs] = splitList(ins, p.numConsts, p.numCarry);
   const yAvals = p.body.outAvals.slice(p.numCarry);
   const carries = carryBuffers(lo, init, steps);
   const t = lo.name('t');
@@ -204,7 +194,7 @@ function truth(lo: Lowering, v: Value, steps: Step[]): { test: () => string; rea
 
 const whileRule: LoweringRule = (lo, eqn, ins, steps) => {
   const p = eqn.params as WhileParams;
-  const [condConsts, bodyConsts, init] = split(ins, p.numCondConsts, p.numBodyConsts);
+  const [condConsts, bodyConsts, init] = splitList(ins, p.numCondConsts, p.numBodyConsts);
   const carries = carryBuffers(lo, init, steps);
   const condSteps: Step[] = [];
   const [pred] = lo.lowerBlock(p.cond, [...condConsts, ...carries], condSteps);

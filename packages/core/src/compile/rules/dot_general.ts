@@ -137,6 +137,34 @@ function contractionTerms(k: readonly Axis[]): [number, number][] {
   return terms;
 }
 
+/**
+ * Loops over the contraction axes from row bases `li` / `ri`; `body` gets the left operand's
+ * element (read into a local) and the right operand's index.
+ */
+function walkContraction(
+  w: SourceWriter,
+  k: readonly Axis[],
+  lhs: string,
+  rhs: string,
+  li: string,
+  ri: string,
+  body: (av: string, rk: string) => void,
+): void {
+  emitLoopNest(
+    w,
+    k.map((a) => a.size),
+    [
+      { name: lhs, off: { c: 0, terms: [li] }, strides: k.map((a) => a.lhs) },
+      { name: rhs, off: { c: 0, terms: [ri] }, strides: k.map((a) => a.rhs) },
+    ],
+    ([lk, rk]) => {
+      const av = w.fresh('av');
+      w.line(`const ${av} = ${lhs}[${lk}];`);
+      body(av, rk);
+    },
+  );
+}
+
 /** Contractions of at most this many terms are fused into an elementwise consumer. */
 const FUSE_LIMIT = 16;
 
@@ -229,21 +257,11 @@ export const dotGeneralRule: LoweringRule = (lo, eqn, ins, steps) => {
               );
               const acc = cols.map(() => w.fresh('c'));
               w.line(`let ${acc.map((c) => `${c} = 0`).join(', ')};`);
-              emitLoopNest(
-                w,
-                k.map((a) => a.size),
-                [
-                  { name: L.name, off: { c: 0, terms: [li] }, strides: k.map((a) => a.lhs) },
-                  { name: R.name, off: { c: 0, terms: [ri] }, strides: k.map((a) => a.rhs) },
-                ],
-                ([lk, rk]) => {
-                  const av = w.fresh('av');
-                  w.line(`const ${av} = ${L.name}[${lk}];`);
-                  cols.forEach((j, q) => {
-                    w.line(`${acc[q]} += ${av} * ${R.name}[${offsetBy(rk, j * lastN.rhs)}];`);
-                  });
-                },
-              );
+              walkContraction(w, k, L.name, R.name, li, ri, (av, rk) => {
+                cols.forEach((j, q) => {
+                  w.line(`${acc[q]} += ${av} * ${R.name}[${offsetBy(rk, j * lastN.rhs)}];`);
+                });
+              });
               cols.forEach((j, q) => {
                 w.line(`${O.name}[${offsetBy(oi, j * lastN.out)}] = ${acc[q]};`);
               });
@@ -258,21 +276,11 @@ export const dotGeneralRule: LoweringRule = (lo, eqn, ins, steps) => {
           const n = lastN.size;
           const j = w.fresh('j');
           w.line(`${O.name}.fill(0, ${oi}, ${oi} + ${n});`);
-          emitLoopNest(
-            w,
-            k.map((a) => a.size),
-            [
-              { name: L.name, off: { c: 0, terms: [li] }, strides: k.map((a) => a.lhs) },
-              { name: R.name, off: { c: 0, terms: [ri] }, strides: k.map((a) => a.rhs) },
-            ],
-            ([lk, rk]) => {
-              const av = w.fresh('av');
-              w.line(`const ${av} = ${L.name}[${lk}];`);
-              w.block(`for (let ${j} = 0; ${j} < ${n}; ${j}++)`, () => {
-                w.line(`${O.name}[${plus(oi, j, 1)}] += ${av} * ${R.name}[${plus(rk, j, 1)}];`);
-              });
-            },
-          );
+          walkContraction(w, k, L.name, R.name, li, ri, (av, rk) => {
+            w.block(`for (let ${j} = 0; ${j} < ${n}; ${j}++)`, () => {
+              w.line(`${O.name}[${plus(oi, j, 1)}] += ${av} * ${R.name}[${plus(rk, j, 1)}];`);
+            });
+          });
         },
       );
     }),
