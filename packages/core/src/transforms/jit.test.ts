@@ -125,4 +125,26 @@ describe('jit', () => {
       /argument leaf 1 is number.*staticArgnums/,
     );
   });
+
+  test('where generating code is forbidden (CSP without unsafe-eval), jit interprets instead', () => {
+    const original = globalThis.Function;
+    // What a browser does under such a policy: the Function constructor throws EvalError.
+    globalThis.Function = function refuse() {
+      throw new EvalError('Refused to evaluate a string as JavaScript');
+    } as unknown as FunctionConstructor;
+    try {
+      const step = jit(grad(rnnLoss));
+      same(step(p, xs).w, grad(rnnLoss)(p, xs).w);
+      same(step(p, xs).u, grad(rnnLoss)(p, xs).u);
+      expect(step.lower(p, xs).source).toMatch(/not compiled/);
+    } finally {
+      globalThis.Function = original;
+    }
+  });
+
+  test('the generated source is there to read: a scan is a loop over its length', () => {
+    const source = jit(grad(rnnLoss)).lower(p, xs).source;
+    expect(source).toMatch(/for \(let t\d+ = 0; t\d+ < 5; t\d+\+\+\)/);
+    expect(source).toMatch(/return \[/);
+  });
 });

@@ -60,7 +60,14 @@ function compiledProgram(jaxpr: Jaxpr, name: string): CompiledProgram | null {
   const n = (runs.get(jaxpr) ?? 0) + 1;
   runs.set(jaxpr, n);
   if (n < 2 && !entryPoints.has(jaxpr)) return null;
-  program = compileJaxpr(jaxpr, name, entryPoints.get(jaxpr));
+  try {
+    program = compileJaxpr(jaxpr, name, entryPoints.get(jaxpr));
+  } catch (e) {
+    // A page whose Content-Security-Policy forbids generating code (no 'unsafe-eval') makes
+    // `new Function` throw EvalError: jit then interprets its programs, still traced once.
+    if (e instanceof EvalError) return null;
+    throw e;
+  }
   compiled.set(jaxpr, program);
   return program;
 }
@@ -286,9 +293,10 @@ export function jit<A extends unknown[], R>(
   // The last signature seen: a call that matches it skips flattening and key building.
   let last: Entry | null = null;
   const run = (entry: Entry, tensors: Tensor[]): R => {
-    if (currentDynamicLevel() === 0 && tensors.every((t) => t instanceof ConcreteTensor)) {
+    const direct = currentDynamicLevel() === 0 && tensors.every((t) => t instanceof ConcreteTensor);
+    const program = direct ? compiledProgram(entry.closed.jaxpr, `jit(${name})`) : null;
+    if (program) {
       // Nothing is tracing: run the compiled program directly, without dispatch through bind.
-      const program = compiledProgram(entry.closed.jaxpr, `jit(${name})`)!;
       const ins = entry.constBuffers.concat(tensors.map((t) => (t as ConcreteTensor).buffer));
       const outs = program.run(ins);
       const avals = entry.outAvals;
@@ -316,7 +324,8 @@ export function jit<A extends unknown[], R>(
     return {
       closed,
       get source() {
-        return compiledProgram(closed.jaxpr, `jit(${name})`)!.source;
+        const program = compiledProgram(closed.jaxpr, `jit(${name})`);
+        return program?.source ?? '// not compiled: this environment forbids generating code';
       },
       toString: () => printJaxpr(closed.jaxpr, closed.consts.length),
     };

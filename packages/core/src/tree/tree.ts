@@ -59,13 +59,13 @@ export class TreeDef {
    * literal), or null for trees too large to be worth it. jit calls it on every call.
    */
   get builder(): ((leaves: readonly unknown[]) => unknown) | null {
-    if (this.#builder === undefined) this.#builder = specialise(this.root, 'build');
+    if (this.#builder === undefined) this.#builder = orNull(() => specialise(this.root, 'build'));
     return this.#builder;
   }
 
   /** Like `leavesIfStructure(this, tree)`, specialised to this structure (or null). */
   get matcher(): ((tree: unknown) => unknown[] | null) | null {
-    if (this.#matcher === undefined) this.#matcher = specialise(this.root, 'match');
+    if (this.#matcher === undefined) this.#matcher = orNull(() => specialise(this.root, 'match'));
     return this.#matcher;
   }
 
@@ -75,6 +75,16 @@ export class TreeDef {
 
   toString(): string {
     return `TreeDef(${this.key})`;
+  }
+}
+
+/** Null where generating code is forbidden (a Content-Security-Policy without 'unsafe-eval'). */
+function orNull<F>(make: () => F | null): F | null {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof EvalError) return null;
+    throw e;
   }
 }
 
