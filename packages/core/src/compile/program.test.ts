@@ -3,6 +3,8 @@
 import { describe, expect, test } from 'vitest';
 import { scan } from '../control/scan.js';
 import { dotGeneral, jit, matmul, random, sigmoid, sum, type Tensor, tanh } from '../index.js';
+import { ConcreteTensor } from '../tensor/concrete.js';
+import { compileJaxpr } from './program.js';
 
 const keys = random.split(random.key(7), 8);
 const normal = (shape: number[], i: number) => random.normal(keys[i], shape);
@@ -63,6 +65,36 @@ describe('generated source', () => {
     expect(source.match(/for \(/g)?.length).toBe(2);
     expect(source.match(/Math\.tanh/g)?.length).toBe(1);
     expectClose(jf(...args), f(...args));
+  });
+
+  test('temporaries share preallocated buffers by liveness', () => {
+    // Each intermediate is used twice (so it is stored, not fused) and dies two steps later:
+    // twelve [64] temporaries fit in a few buffers.
+    const chain = (x: Tensor) => {
+      let a = x;
+      for (let i = 0; i < 12; i++) a = a.tanh().add(a.mul(0.5));
+      return a;
+    };
+    const x = normal([64], 7);
+    const closed = jit(chain).lower(x).closed;
+    const program = compileJaxpr(closed.jaxpr);
+    expect(program.bufferBytes).toBeLessThanOrEqual(3 * 64 * 4);
+    expectClose(new ConcreteTensor(program.run([x.data()])[0], [64]), chain(x));
+  });
+
+  test('a carry updated by an elementwise step is written in place: no copy loop per step', () => {
+    const cumulative = (xs: Tensor) =>
+      scan((c: Tensor, x: Tensor) => [c.mul(0.9).add(x), null] as const, xs.sum(0).mul(0), xs)[0];
+    const xs = normal([40, 8], 3);
+    const source = jit(cumulative).lower(xs).source;
+    const loop = source.slice(source.indexOf('for (let t'));
+    const body = loop.slice(0, loop.indexOf('\n  }\n'));
+    // Inside the time loop: one loop over the carry, which reads and writes the same buffer.
+    expect(body.match(/for \(/g)?.length).toBe(2);
+    expect(body).toMatch(/(\w+)\[(\w+)\] = [^;]*;/);
+    const [, stored] = body.match(/(\w+)\[\w+\] = v\d+;/) ?? [];
+    expect(body).toMatch(new RegExp(`= ${stored}\\[`));
+    expectClose(jit(cumulative)(xs), cumulative(xs));
   });
 
   test('a scan becomes a loop whose carry is updated in place, and buffers are reused', () => {
