@@ -5,6 +5,7 @@ import type { Jaxpr } from '../ir/jaxpr.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { allocate } from './allocate.js';
 import { copyInto, type FallbackFn, Lowering } from './lower.js';
+import { prune } from './prune.js';
 import { FUSION_RULES, LOWERING_RULES } from './rules/index.js';
 import { SourceWriter } from './source.js';
 import { type Step, walkSteps } from './steps.js';
@@ -61,7 +62,7 @@ export function compileJaxpr(
     return contiguous(new Buf('input', v.aval.dtype, v.aval.size, `in${i}`), v.aval.shape);
   });
   const steps: Step[] = [];
-  const outs = lo.lowerBlock(jaxpr, inputs, steps);
+  const outs = lo.lowerBlock(prune(jaxpr), inputs, steps);
   // Each output is a fresh array per call: computed straight into it when its producer is a
   // top-level kernel, else copied; an input returned as is stays that same (immutable) array.
   const results: string[] = [];
