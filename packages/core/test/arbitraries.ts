@@ -360,3 +360,60 @@ export function alongAxis(
   }
   return { shape: c.shape, data: out };
 }
+
+/** Operands for matmul: vectors, matrices, N-D × 2-D, and batched with broadcast leading axes. */
+export const matmulArb = fc
+  .tuple(
+    broadcastShapesArb(2, { maxRank: 2, maxDim: 3 }),
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 4 }),
+    fc.integer({ min: 1, max: 4 }),
+    fc.constantFrom('vv', 'mv', 'vm', 'mm', 'nd2', 'batched', 'vb', 'bv'),
+  )
+  .chain(([[ba, bb], m, k, n, kind]) => {
+    const shapes: Record<string, [number[], number[]]> = {
+      vv: [[k], [k]],
+      mv: [[m, k], [k]],
+      vm: [[k], [k, n]],
+      mm: [
+        [m, k],
+        [k, n],
+      ],
+      nd2: [
+        [...ba, m, k],
+        [k, n],
+      ],
+      batched: [
+        [...ba, m, k],
+        [...bb, k, n],
+      ],
+      vb: [[k], [...bb, 2, k, n]],
+      bv: [[...ba, 2, m, k], [k]],
+    };
+    const [sa, sb] = shapes[kind];
+    return fc.tuple(caseOfShapeArb(sa), caseOfShapeArb(sb));
+  });
+
+/** A non-empty strided window per axis: start < limit ≤ size, step 1..3. */
+export const sliceArb = tensorCaseArb({ min: -3, max: 3 }, { minRank: 1 }).chain((c) =>
+  fc
+    .tuple(
+      ...c.shape.map((d) =>
+        fc
+          .integer({ min: 0, max: d - 1 })
+          .chain((start) =>
+            fc.tuple(
+              fc.constant(start),
+              fc.integer({ min: start + 1, max: d }),
+              fc.integer({ min: 1, max: 3 }),
+            ),
+          ),
+      ),
+    )
+    .map((windows) => ({
+      c,
+      starts: windows.map((w) => w[0]),
+      limits: windows.map((w) => w[1]),
+      steps: windows.map((w) => w[2]),
+    })),
+);

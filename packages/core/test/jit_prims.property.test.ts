@@ -79,10 +79,12 @@ import {
   broadcastShapesArb,
   caseOfShapeArb,
   i32,
+  matmulArb,
   permutationArb,
   range,
   shapeArb,
   sizeOf,
+  sliceArb,
   type TensorCase,
   tensorCaseArb,
   tiedCaseArb,
@@ -402,38 +404,6 @@ describe('dot_general and matmul', () => {
     },
   );
 
-  const matmulArb = fc
-    .tuple(
-      broadcastShapesArb(2, { maxRank: 2, maxDim: 3 }),
-      fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 1, max: 4 }),
-      fc.constantFrom('vv', 'mv', 'vm', 'mm', 'nd2', 'batched', 'vb', 'bv'),
-    )
-    .chain(([[ba, bb], m, k, n, kind]) => {
-      const shapes: Record<string, [number[], number[]]> = {
-        vv: [[k], [k]],
-        mv: [[m, k], [k]],
-        vm: [[k], [k, n]],
-        mm: [
-          [m, k],
-          [k, n],
-        ],
-        nd2: [
-          [...ba, m, k],
-          [k, n],
-        ],
-        batched: [
-          [...ba, m, k],
-          [...bb, k, n],
-        ],
-        vb: [[k], [...bb, 2, k, n]],
-        bv: [[...ba, 2, m, k], [k]],
-      };
-      const [sa, sb] = shapes[kind];
-      return fc.tuple(caseOfShapeArb(sa), caseOfShapeArb(sb));
-    });
-
   test.prop([matmulArb, anyDtypeArb])(
     'matmul / dot: vectors, matrices, N-D by 2-D, batched with broadcast batch axes',
     ([a, b], dt) => {
@@ -545,29 +515,6 @@ describe('layout', () => {
     const ax = axis < 0 ? axis + c.shape.length + 1 : axis;
     expectJitMatches((a: Tensor) => squeeze(expandDims(a.exp(), axis), ax).add(a), [x]);
   });
-
-  const sliceArb = tensorCaseArb({ min: -3, max: 3 }, { minRank: 1 }).chain((c) =>
-    fc
-      .tuple(
-        ...c.shape.map((d) =>
-          fc
-            .integer({ min: 0, max: d - 1 })
-            .chain((start) =>
-              fc.tuple(
-                fc.constant(start),
-                fc.integer({ min: start + 1, max: d }),
-                fc.integer({ min: 1, max: 3 }),
-              ),
-            ),
-        ),
-      )
-      .map((w) => ({
-        c,
-        starts: w.map((s) => s[0]),
-        limits: w.map((s) => s[1]),
-        steps: w.map((s) => s[2]),
-      })),
-  );
 
   test.prop([sliceArb, floatDtypeArb])(
     'slice with steps, and pad (the transpose of slice) through jit(grad)',

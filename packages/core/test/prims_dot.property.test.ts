@@ -12,12 +12,12 @@ import {
 } from '@loom/core';
 import { describe, expect } from 'vitest';
 import {
-  broadcastShapesArb,
   caseOfShapeArb,
   checkShapeRule,
   expectClose,
   expectTensor,
   gradCheck,
+  matmulArb,
   permutationArb,
   range,
   ravel,
@@ -178,39 +178,6 @@ function refMatmul(a: TensorCase, b: TensorCase): TensorCase {
   if (b.shape.length === 1) shape = shape.slice(0, -1);
   return { shape, data };
 }
-
-/** Operands for matmul: vectors, matrices, N-D × 2-D, and batched with broadcast leading axes. */
-const matmulArb = fc
-  .tuple(
-    broadcastShapesArb(2, { maxRank: 2, maxDim: 3 }),
-    fc.integer({ min: 1, max: 4 }),
-    fc.integer({ min: 1, max: 4 }),
-    fc.integer({ min: 1, max: 4 }),
-    fc.constantFrom('vv', 'mv', 'vm', 'mm', 'nd2', 'batched', 'vb', 'bv'),
-  )
-  .chain(([[ba, bb], m, k, n, kind]) => {
-    const shapes: Record<string, [number[], number[]]> = {
-      vv: [[k], [k]],
-      mv: [[m, k], [k]],
-      vm: [[k], [k, n]],
-      mm: [
-        [m, k],
-        [k, n],
-      ],
-      nd2: [
-        [...ba, m, k],
-        [k, n],
-      ],
-      batched: [
-        [...ba, m, k],
-        [...bb, k, n],
-      ],
-      vb: [[k], [...bb, 2, k, n]],
-      bv: [[...ba, 2, m, k], [k]],
-    };
-    const [sa, sb] = shapes[kind];
-    return fc.tuple(caseOfShapeArb(sa), caseOfShapeArb(sb));
-  });
 
 describe('matmul', () => {
   test.prop([matmulArb], { numRuns: 20 })('checkGrads w.r.t. both operands, order 2', ([a, b]) => {

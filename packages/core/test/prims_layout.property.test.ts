@@ -33,6 +33,7 @@ import {
   ravel,
   shapeArb,
   sizeOf,
+  sliceArb,
   type TensorCase,
   t64,
   tensorCaseArb,
@@ -166,30 +167,6 @@ describe('squeeze / expandDims', () => {
 });
 
 describe('slice (with steps) and pad (its transpose)', () => {
-  /** A non-empty strided window per axis: start < limit ≤ size, step 1..3. */
-  const sliceArb = tensorCaseArb({ min: -3, max: 3 }, { minRank: 1 }).chain((c) =>
-    fc
-      .tuple(
-        ...c.shape.map((d) =>
-          fc
-            .integer({ min: 0, max: d - 1 })
-            .chain((start) =>
-              fc.tuple(
-                fc.constant(start),
-                fc.integer({ min: start + 1, max: d }),
-                fc.integer({ min: 1, max: 3 }),
-              ),
-            ),
-        ),
-      )
-      .map((windows) => ({
-        c,
-        starts: windows.map((w) => w[0]),
-        limits: windows.map((w) => w[1]),
-        steps: windows.map((w) => w[2]),
-      })),
-  );
-
   function refSlice({
     c,
     starts,

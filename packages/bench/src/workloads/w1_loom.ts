@@ -13,6 +13,7 @@ import {
   zeros,
 } from '@loom/core';
 import { applyUpdates, sgd } from '@loom/nn';
+import { loomTrainer } from './loom_trainer.js';
 import type { Predictor, Trainer } from './system.js';
 import {
   ADDER_BITS,
@@ -82,24 +83,15 @@ export function loomAdderTrainer(
   data: AdderData,
   options: { jit: boolean },
 ): Trainer {
-  const step = options.jit ? jit(adderStep) : adderStep;
-  const { xs, ys } = toTensors(data);
-  let params = toParams(init);
-  let state = optimizer.init(params);
-  let last: Tensor | undefined;
-  return {
-    step(i) {
-      const k = i % xs.length;
-      [params, state, last] = step(params, state, xs[k], ys[k]);
-    },
-    loss: () => last?.item() ?? Number.NaN,
-    weights: () => ({
-      V: params.V.data() as Float32Array,
-      U: params.U.data() as Float32Array,
-      W: params.W.data() as Float32Array,
-    }),
-    dispose() {},
-  };
+  const params = toParams(init);
+  const f32 = (t: Tensor) => t.data() as Float32Array;
+  return loomTrainer(
+    adderStep,
+    { params, state: optimizer.init(params) },
+    toTensors(data),
+    (p) => ({ V: f32(p.V), U: f32(p.U), W: f32(p.W) }),
+    options,
+  );
 }
 
 /** Loom's adder forward pass (W5), returning the 8 output probabilities. */

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // W2 in Loom, with @loom/nn's ReLU RNN cell, dense layers, softmax cross-entropy and Adam, the
 // way the sine-square example program writes it; one pure step so jit(step) traces all of it.
-import { jit, relu, type Tensor, tensor, valueAndGrad } from '@loom/core';
+import { relu, type Tensor, tensor, valueAndGrad } from '@loom/core';
 import {
   adam,
   applyUpdates,
@@ -12,6 +12,7 @@ import {
   rnn,
   softmaxCrossEntropy,
 } from '@loom/nn';
+import { loomTrainer } from './loom_trainer.js';
 import type { Trainer } from './system.js';
 import {
   ADAM,
@@ -87,27 +88,22 @@ export function loomSineSquareTrainer(
   data: SineSquareData,
   options: { jit: boolean },
 ): Trainer {
-  const step = options.jit ? jit(sineSquareStep) : sineSquareStep;
-  const { xs, ys } = sineSquareTensors(data);
-  let params = sineSquareParams(init);
-  let state = optimizer.init(params);
-  let last: Tensor | undefined;
+  const params = sineSquareParams(init);
+  // Optional biases are present in this model (linear layers with bias).
   const f32 = (t: Tensor | undefined) => t!.data() as Float32Array;
-  return {
-    step(i) {
-      const k = i % xs.length;
-      [params, state, last] = step(params, state, xs[k], ys[k]);
-    },
-    loss: () => last?.item() ?? Number.NaN,
-    weights: () => ({
-      wx: f32(params.cell.wx),
-      wh: f32(params.cell.wh),
-      b: f32(params.cell.b),
-      w1: f32(params.fc1.w),
-      b1: f32(params.fc1.b),
-      w2: f32(params.fc2.w),
-      b2: f32(params.fc2.b),
+  return loomTrainer(
+    sineSquareStep,
+    { params, state: optimizer.init(params) },
+    sineSquareTensors(data),
+    (p) => ({
+      wx: f32(p.cell.wx),
+      wh: f32(p.cell.wh),
+      b: f32(p.cell.b),
+      w1: f32(p.fc1.w),
+      b1: f32(p.fc1.b),
+      w2: f32(p.fc2.w),
+      b2: f32(p.fc2.b),
     }),
-    dispose() {},
-  };
+    options,
+  );
 }

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: MIT
+// The training loop every Loom workload shares: a pure step over (params, optimizer state, batch),
+// called as is (eager) or under jit, cycling through pre-built batches.
+import { jit, type Tensor } from '@loom/core';
+import type { Trainer, Weights } from './system.js';
+
+type Step<P, S> = (params: P, state: S, xs: Tensor, ys: Tensor) => [P, S, Tensor];
+
+export function loomTrainer<P, S>(
+  step: Step<P, S>,
+  init: { params: P; state: S },
+  batches: { xs: Tensor[]; ys: Tensor[] },
+  weightsOf: (params: P) => Weights,
+  options: { jit: boolean },
+): Trainer {
+  const run = options.jit ? jit(step) : step;
+  const { xs, ys } = batches;
+  let { params, state } = init;
+  let last: Tensor | undefined;
+  return {
+    step(i) {
+      const k = i % xs.length;
+      [params, state, last] = run(params, state, xs[k], ys[k]);
+    },
+    loss: () => last?.item() ?? Number.NaN,
+    weights: () => weightsOf(params),
+    dispose() {},
+  };
+}
