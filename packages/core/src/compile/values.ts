@@ -3,7 +3,7 @@
 // which offset, with which strides. Views (reshape, transpose, broadcast, slice, a scan's xs[t])
 // are new strides over the same buffer, so they cost nothing at run time.
 import type { DType } from '../tensor/dtype.js';
-import { type Shape, sizeOf, stridesOf } from '../tensor/shape.js';
+import { type Shape, stridesOf } from '../tensor/shape.js';
 
 /**
  * An abstract buffer. `temp` buffers get a preallocated slot by liveness; `input`, `const` and
@@ -123,10 +123,6 @@ export function literal(value: number): string {
   if (value === -Infinity) return '-Infinity';
   if (Object.is(value, -0)) return '-0';
   return String(value);
-}
-
-export function sizeOfValue(v: Value): number {
-  return sizeOf(v.shape);
 }
 
 /**
