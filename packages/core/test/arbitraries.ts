@@ -4,6 +4,7 @@ import { fc } from '@fast-check/vitest';
 import {
   type CheckGradsOptions,
   checkGrads,
+  type DotGeneralParams,
   type DType,
   evalJaxpr,
   makeJaxpr,
@@ -416,4 +417,64 @@ export const sliceArb = tensorCaseArb({ min: -3, max: 3 }, { minRank: 1 }).chain
       limits: windows.map((w) => w[1]),
       steps: windows.map((w) => w[2]),
     })),
+);
+
+/**
+ * Random dimension numbers: nb batch, nc contracting, nl / nr free axes (each size 1..3, rank ≤ 4),
+ * laid out in a random axis order in each operand (so contracting/batch lists are unsorted too).
+ */
+export const dotGeneralArb = fc
+  .record({
+    nb: fc.integer({ min: 0, max: 2 }),
+    nc: fc.integer({ min: 0, max: 2 }),
+    nl: fc.integer({ min: 0, max: 2 }),
+    nr: fc.integer({ min: 0, max: 2 }),
+  })
+  .filter(({ nb, nc, nl, nr }) => nb + nc + Math.max(nl, nr) <= 4)
+  .chain(({ nb, nc, nl, nr }) => {
+    const sizes = (n: number) =>
+      fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n });
+    return fc
+      .record({
+        batch: sizes(nb),
+        contract: sizes(nc),
+        lfree: sizes(nl),
+        rfree: sizes(nr),
+        lperm: permutationArb(nb + nc + nl),
+        rperm: permutationArb(nb + nc + nr),
+        contractOrder: permutationArb(nc),
+      })
+      .chain(({ batch, contract, lfree, rfree, lperm, rperm, contractOrder }) => {
+        // Logical items: batch 0..nb-1, contracting nb..nb+nc-1, free after. lperm[j] = item at axis j.
+        const lItems = [...batch, ...contract, ...lfree];
+        const rItems = [...batch, ...contract, ...rfree];
+        const lShape = lperm.map((item) => lItems[item]);
+        const rShape = rperm.map((item) => rItems[item]);
+        const where = (perm: number[], item: number) => perm.indexOf(item);
+        const params: DotGeneralParams = {
+          lhsBatch: range(nb).map((i) => where(lperm, i)),
+          rhsBatch: range(nb).map((i) => where(rperm, i)),
+          lhsContracting: contractOrder.map((i) => where(lperm, nb + i)),
+          rhsContracting: contractOrder.map((i) => where(rperm, nb + i)),
+        };
+        return fc.tuple(caseOfShapeArb(lShape), caseOfShapeArb(rShape), fc.constant(params));
+      });
+  });
+
+/** A target shape: the source dims shuffled, with inserted 1s, some adjacent dims merged, maybe a -1. */
+export const reshapeArb = tensorCaseArb().chain((c) =>
+  fc
+    .tuple(
+      permutationArb(c.shape.length),
+      fc.array(fc.integer({ min: 0, max: c.shape.length }), { maxLength: 2 }),
+      fc.boolean(),
+      fc.boolean(),
+    )
+    .map(([perm, ones, merge, infer]) => {
+      let target = perm.map((p) => c.shape[p]);
+      for (const at of ones) target.splice(Math.min(at, target.length), 0, 1);
+      if (merge && target.length >= 2) target = [target[0] * target[1], ...target.slice(2)];
+      const inferred = infer && target.length > 0 ? [-1, ...target.slice(1)] : target;
+      return { c, target, inferred };
+    }),
 );

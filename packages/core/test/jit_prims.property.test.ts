@@ -15,7 +15,6 @@ import {
   concat,
   concatenate,
   cos,
-  type DotGeneralParams,
   type DType,
   div,
   dot,
@@ -78,10 +77,12 @@ import {
   broadcastCasesArb,
   broadcastShapesArb,
   caseOfShapeArb,
+  dotGeneralArb,
   i32,
   matmulArb,
   permutationArb,
   range,
+  reshapeArb,
   shapeArb,
   sizeOf,
   sliceArb,
@@ -354,46 +355,6 @@ describe('reductions', () => {
 });
 
 describe('dot_general and matmul', () => {
-  /** Random dimension numbers (batch, contracting, free axes) laid out in random axis orders. */
-  const dotGeneralArb = fc
-    .record({
-      nb: fc.integer({ min: 0, max: 2 }),
-      nc: fc.integer({ min: 0, max: 2 }),
-      nl: fc.integer({ min: 0, max: 2 }),
-      nr: fc.integer({ min: 0, max: 2 }),
-    })
-    .filter(({ nb, nc, nl, nr }) => nb + nc + Math.max(nl, nr) <= 4)
-    .chain(({ nb, nc, nl, nr }) => {
-      const sizes = (n: number) =>
-        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n });
-      return fc
-        .record({
-          batch: sizes(nb),
-          contract: sizes(nc),
-          lfree: sizes(nl),
-          rfree: sizes(nr),
-          lperm: permutationArb(nb + nc + nl),
-          rperm: permutationArb(nb + nc + nr),
-          contractOrder: permutationArb(nc),
-        })
-        .chain(({ batch, contract, lfree, rfree, lperm, rperm, contractOrder }) => {
-          const lItems = [...batch, ...contract, ...lfree];
-          const rItems = [...batch, ...contract, ...rfree];
-          const at = (perm: number[], item: number) => perm.indexOf(item);
-          const params: DotGeneralParams = {
-            lhsBatch: range(nb).map((i) => at(lperm, i)),
-            rhsBatch: range(nb).map((i) => at(rperm, i)),
-            lhsContracting: contractOrder.map((i) => at(lperm, nb + i)),
-            rhsContracting: contractOrder.map((i) => at(rperm, nb + i)),
-          };
-          return fc.tuple(
-            caseOfShapeArb(lperm.map((item) => lItems[item])),
-            caseOfShapeArb(rperm.map((item) => rItems[item])),
-            fc.constant(params),
-          );
-        });
-    });
-
   test.prop([dotGeneralArb, anyDtypeArb])(
     'dot_general with any dimension numbers, alone and followed by elementwise ops',
     ([a, b, p], dt) => {
@@ -452,24 +413,7 @@ describe('dot_general and matmul', () => {
 });
 
 describe('layout', () => {
-  test.prop([
-    tensorCaseArb().chain((c) =>
-      fc
-        .tuple(
-          permutationArb(c.shape.length),
-          fc.array(fc.integer({ min: 0, max: c.shape.length }), { maxLength: 2 }),
-          fc.boolean(),
-          fc.boolean(),
-        )
-        .map(([perm, ones, merge, infer]) => {
-          let target = perm.map((p) => c.shape[p]);
-          for (const at of ones) target.splice(Math.min(at, target.length), 0, 1);
-          if (merge && target.length >= 2) target = [target[0] * target[1], ...target.slice(2)];
-          return { c, target: infer && target.length > 0 ? [-1, ...target.slice(1)] : target };
-        }),
-    ),
-    floatDtypeArb,
-  ])(
+  test.prop([reshapeArb.map(({ c, inferred }) => ({ c, target: inferred })), floatDtypeArb])(
     'reshape (an alias): the input must survive ops on the reshaped value',
     ({ c, target }, dt) => {
       const x = tensorOf(c, dt);

@@ -1,6 +1,6 @@
 // dot_general with random batch / contracting / free axes in random axis orders, and matmul
 // (vectors, matrices, N-D by 2-D, batched with broadcasting), against a plain-JS contraction.
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import {
   type DotGeneralParams,
   dot,
@@ -12,13 +12,12 @@ import {
 } from '@loom/core';
 import { describe, expect } from 'vitest';
 import {
-  caseOfShapeArb,
   checkShapeRule,
+  dotGeneralArb,
   expectClose,
   expectTensor,
   gradCheck,
   matmulArb,
-  permutationArb,
   range,
   ravel,
   refBroadcastShape,
@@ -70,48 +69,6 @@ function refDotGeneral(a: TensorCase, b: TensorCase, p: DotGeneralParams): Tenso
   });
   return { shape, data };
 }
-
-/**
- * Random dimension numbers: nb batch, nc contracting, nl / nr free axes (each size 1..3, rank ≤ 4),
- * laid out in a random axis order in each operand (so contracting/batch lists are unsorted too).
- */
-const dotGeneralArb = fc
-  .record({
-    nb: fc.integer({ min: 0, max: 2 }),
-    nc: fc.integer({ min: 0, max: 2 }),
-    nl: fc.integer({ min: 0, max: 2 }),
-    nr: fc.integer({ min: 0, max: 2 }),
-  })
-  .filter(({ nb, nc, nl, nr }) => nb + nc + Math.max(nl, nr) <= 4)
-  .chain(({ nb, nc, nl, nr }) => {
-    const sizes = (n: number) =>
-      fc.array(fc.integer({ min: 1, max: 3 }), { minLength: n, maxLength: n });
-    return fc
-      .record({
-        batch: sizes(nb),
-        contract: sizes(nc),
-        lfree: sizes(nl),
-        rfree: sizes(nr),
-        lperm: permutationArb(nb + nc + nl),
-        rperm: permutationArb(nb + nc + nr),
-        contractOrder: permutationArb(nc),
-      })
-      .chain(({ batch, contract, lfree, rfree, lperm, rperm, contractOrder }) => {
-        // Logical items: batch 0..nb-1, contracting nb..nb+nc-1, free after. lperm[j] = item at axis j.
-        const lItems = [...batch, ...contract, ...lfree];
-        const rItems = [...batch, ...contract, ...rfree];
-        const lShape = lperm.map((item) => lItems[item]);
-        const rShape = rperm.map((item) => rItems[item]);
-        const where = (perm: number[], item: number) => perm.indexOf(item);
-        const params: DotGeneralParams = {
-          lhsBatch: range(nb).map((i) => where(lperm, i)),
-          rhsBatch: range(nb).map((i) => where(rperm, i)),
-          lhsContracting: contractOrder.map((i) => where(lperm, nb + i)),
-          rhsContracting: contractOrder.map((i) => where(rperm, nb + i)),
-        };
-        return fc.tuple(caseOfShapeArb(lShape), caseOfShapeArb(rShape), fc.constant(params));
-      });
-  });
 
 describe('dot_general', () => {
   test.prop([dotGeneralArb], { numRuns: 20 })(

@@ -31,6 +31,7 @@ import {
   permutationArb,
   range,
   ravel,
+  reshapeArb,
   shapeArb,
   sizeOf,
   sliceArb,
@@ -44,24 +45,6 @@ import {
 const smooth = (y: Tensor) => y.mul(y).sum();
 
 describe('reshape', () => {
-  /** A target shape: the source dims shuffled, with inserted 1s, some adjacent dims merged, maybe a -1. */
-  const reshapeArb = tensorCaseArb().chain((c) =>
-    fc
-      .tuple(
-        permutationArb(c.shape.length),
-        fc.array(fc.integer({ min: 0, max: c.shape.length }), { maxLength: 2 }),
-        fc.boolean(),
-        fc.boolean(),
-      )
-      .map(([perm, ones, merge, infer]) => {
-        let target = perm.map((p) => c.shape[p]);
-        for (const at of ones) target.splice(Math.min(at, target.length), 0, 1);
-        if (merge && target.length >= 2) target = [target[0] * target[1], ...target.slice(2)];
-        const inferred = infer && target.length > 0 ? [-1, ...target.slice(1)] : target;
-        return { c, target, inferred };
-      }),
-  );
-
   test.prop([reshapeArb], { numRuns: 20 })('checkGrads, order 2', ({ c, inferred }) => {
     gradCheck((x: Tensor) => reshape(x, inferred), [t64(c)], { order: 2 });
     gradCheck((x: Tensor) => smooth(reshape(x, inferred)), [t64(c)], { order: 2 });
