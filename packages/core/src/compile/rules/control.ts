@@ -148,7 +148,7 @@ const scanRule: LoweringRule = (lo, eqn, ins, steps) => {
   const outs = lo.lowerBlock(p.body, [...consts, ...carries, ...xsAt], body);
   const claimed = new Set<Buf>();
   // A y that is just this step's x (a residual the backward pass needs) is the xs themselves.
-  const forwardedXs = outs.slice(p.numCarry).map((y) => xsAt.findIndex((x) => x === y));
+  const forwardedXs = outs.slice(p.numCarry).map((y) => xsAt.indexOf(y));
   const ys = yAvals.map((a, k) =>
     forwardedXs[k] >= 0 ? null : pinnedTemp(lo, { dtype: a.dtype, shape: [p.length, ...a.shape] }),
   );
