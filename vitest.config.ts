@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 
 const src = (file: string) => fileURLToPath(new URL(`./packages/${file}`, import.meta.url));
 
+const JIT_SUITES = ['packages/core/test/jit_*.test.ts', 'packages/core/src/compile/**/*.test.ts'];
+
 // Tests run against the TypeScript sources, so no build is needed between edit and test.
 // Exact-match patterns: '@loom/datasets/node' must not resolve through '@loom/datasets'.
 export default defineConfig({
@@ -16,9 +18,28 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
     setupFiles: ['./vitest.setup.ts'],
     testTimeout: 60_000,
     pool: 'threads',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'default',
+          include: ['packages/*/src/**/*.test.ts', 'packages/*/test/**/*.test.ts'],
+        },
+      },
+      {
+        // The jit suites again with every program on the WebAssembly backend, two threads, and
+        // every matrix product sent through the worker pool: both lowerings must equal eager
+        // execution, whatever the thread count.
+        extends: true,
+        test: {
+          name: 'wasm-threads',
+          include: JIT_SUITES,
+          env: { LOOM_JIT_BACKEND: 'wasm', LOOM_THREADS: '2', LOOM_PARALLEL_MIN_FLOPS: '0' },
+        },
+      },
+    ],
   },
 });

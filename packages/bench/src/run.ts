@@ -1,94 +1,183 @@
 // SPDX-License-Identifier: MIT
+// `pnpm bench [-- --only ops,w1,w1b,w2,w5,gemm,w3,w4] [--quick]`: prints the tables and writes
+// every number to bench-results/results.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { CompileRow } from './compile_time.js';
 import { eagerDispatch } from './eager_dispatch.js';
-import { printTable } from './harness.js';
+import type { FirstCallRow } from './first_call.js';
+import { GEMM_TOLERANCE } from './gemm_bench.js';
+import { printTable, type Row } from './harness.js';
+import { LSTM_TOLERANCE } from './lstm_bench.js';
+import { BenchOptionsError, benchOptions, type Selectable } from './options.js';
 import { perExampleGradients } from './per_example_grads.js';
+import type { BenchRow } from './suite.js';
 import { formatTable } from './table.js';
-import { type TrainingRow, WORKLOADS, type WorkloadId } from './training.js';
+import { SMALL_WORKLOADS } from './training.js';
 import { TRAJECTORY_TOLERANCE } from './trajectory.js';
-import type { WorkerMessage } from './worker.js';
+import type { Task, WorkerMessage } from './worker.js';
+import { GEMM_CASES } from './workloads/gemm.js';
 
 const started = Date.now();
 const progress = (line: string) => process.stderr.write(`  ${line}\n`);
 
+let options: ReturnType<typeof benchOptions>;
+try {
+  options = benchOptions(process.argv.slice(2), process.env);
+} catch (e) {
+  if (!(e instanceof BenchOptionsError)) throw e;
+  console.error(e.message);
+  process.exit(2);
+}
+const { only, quick } = options;
+
+type Result = { rows: BenchRow[]; compile: CompileRow[]; firstCall: FirstCallRow[] };
+
 /** Runs one workload in a fresh worker thread (see worker.ts for why). */
-function inWorker(workload: WorkloadId): Promise<{ rows: TrainingRow[]; compile: CompileRow[] }> {
+function inWorker(task: Task): Promise<Result> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData: { workload },
+      workerData: { task, quick },
     });
     worker.on('message', (m: WorkerMessage) => {
       if ('log' in m) return progress(m.log);
       void worker.terminate();
-      if ('error' in m) reject(new Error(`${workload}: ${m.error}`));
+      if ('error' in m) reject(new Error(`${JSON.stringify(task)}: ${m.error}`));
       else resolve(m);
     });
     worker.on('error', reject);
   });
 }
 
-progress('operations');
-const micro = [...eagerDispatch(), ...perExampleGradients()];
-const training: TrainingRow[] = [];
+/** The workers to run, in order, for the selected parts. */
+function tasks(): Task[] {
+  const list: Task[] = [];
+  for (const id of SMALL_WORKLOADS) {
+    if (only.has(id.toLowerCase() as Selectable)) list.push({ kind: 'small', id });
+  }
+  if (only.has('gemm')) {
+    for (let index = 0; index < GEMM_CASES.length; index++) list.push({ kind: 'gemm', index });
+  }
+  if (only.has('w3')) list.push({ kind: 'lstm', id: 'W3' });
+  if (only.has('w4')) list.push({ kind: 'lstm', id: 'W4' });
+  return list;
+}
+
+let micro: Row[] = [];
+if (only.has('ops')) {
+  progress('operations');
+  micro = [...eagerDispatch(), ...perExampleGradients()];
+}
+const rows: BenchRow[] = [];
 const compile: CompileRow[] = [];
-for (const w of WORKLOADS) {
-  const result = await inWorker(w);
-  training.push(...result.rows);
+const firstCall: FirstCallRow[] = [];
+for (const task of tasks()) {
+  const result = await inWorker(task);
+  rows.push(...result.rows);
   compile.push(...result.compile);
+  firstCall.push(...result.firstCall);
 }
 
 console.log(
-  `\nLoom benchmarks (Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'})\n`,
+  `\nLoom benchmarks (Node ${process.version}, ${cpus().length}× ${cpus()[0]?.model ?? 'cpu'})` +
+    `${quick ? ', QUICK: short repeats, rough numbers' : ''}\n`,
 );
-console.log('Operations (median of 5 timed batches after warm-up; ratio = time / first row)\n');
-printTable(micro);
+if (micro.length > 0) {
+  console.log('Operations (median of 5 timed batches after warm-up; ratio = time / first row)\n');
+  printTable(micro);
+}
 
-const value = (r: TrainingRow) =>
-  r.value === null ? '—' : r.value.toFixed(r.unit === 'µs/call' ? 2 : 0);
-const status = (r: TrainingRow) =>
+const fixed = (x: number) => x.toFixed(x >= 100 ? 0 : x >= 10 ? 1 : 2);
+const status = (r: BenchRow) =>
   r.status === 'ok'
     ? 'ok'
     : r.status === 'failed'
       ? `FAILED, time not counted: ${r.detail}`
       : `ERROR: ${r.detail}`;
-console.log(
-  '\nWorkloads of BENCHMARKS.md, each in a fresh worker (median of 3 timed repeats after warm-up;' +
-    `\nratio = value / hand-written; losses checked against hand-written to ${TRAJECTORY_TOLERANCE})\n`,
-);
-console.log(
-  formatTable(
-    ['workload', 'system', 'value', 'unit', 'ratio', 'max Δ', 'trajectory'],
-    training.map((r) => [
-      r.workload,
-      r.system,
-      value(r),
-      r.unit,
-      r.ratio === null ? '—' : `${r.ratio.toFixed(3)}×`,
-      r.maxDiff === null ? '—' : r.maxDiff.toExponential(1),
-      status(r),
-    ]),
-    [2, 4, 5],
-  ),
-);
-console.log('(W1, W1b, W2: throughput, higher is better; W5: latency, lower is better)');
 
-console.log('\nCompile time of jit(W2 step): first call of a fresh jit − steady-state step\n');
-console.log(
-  formatTable(
-    ['workload', 'seq', 'first call ms', 'step ms', 'compile ms'],
-    compile.map((r) => [
-      r.workload,
-      String(r.seqLen),
-      r.firstCallMs.toFixed(1),
-      r.stepMs.toFixed(1),
-      r.compileMs.toFixed(1),
-    ]),
-    [1, 2, 3, 4],
-  ),
+/** One table of rows: value, ratio to the suite's baseline, GFLOP/s when counted, the check. */
+function printRows(title: string, selected: BenchRow[], footnote: string) {
+  if (selected.length === 0) return;
+  const flops = selected.some((r) => r.gflops !== null);
+  console.log(`\n${title}\n`);
+  const header = ['workload', 'system', 'value', 'unit', 'ratio', ...(flops ? ['GFLOP/s'] : [])];
+  console.log(
+    formatTable(
+      [...header, 'max Δ', 'check'],
+      selected.map((r) => [
+        r.workload,
+        r.system,
+        r.value === null ? '—' : fixed(r.value),
+        r.unit,
+        r.ratio === null ? '—' : `${r.ratio.toFixed(3)}×`,
+        ...(flops ? [r.gflops === null ? '—' : fixed(r.gflops)] : []),
+        r.maxDiff === null ? '—' : r.maxDiff.toExponential(1),
+        status(r),
+      ]),
+      flops ? [2, 4, 5, 6] : [2, 4, 5],
+    ),
+  );
+  console.log(footnote);
+}
+
+const smallIds = new Set<string>(SMALL_WORKLOADS);
+printRows(
+  'Workloads W1, W1b, W2, W5 of BENCHMARKS.md, each in a fresh worker, systems interleaved\n' +
+    '(median of 3 timed repeats after warm-up; ratio = value / hand-written; losses checked\n' +
+    `against hand-written to ${TRAJECTORY_TOLERANCE})`,
+  rows.filter((r) => smallIds.has(r.workload)),
+  '(W1, W1b, W2: throughput, higher is better; W5: latency, lower is better)',
 );
+printRows(
+  'GEMM, float32 C = op(A)·op(B), each size in a fresh worker, systems interleaved\n' +
+    '(median of 5 timed repeats; ratio = GFLOP/s / tfjs wasm; max Δ = largest error against\n' +
+    `float64 relative to Σ|a·b|, must be below ${GEMM_TOLERANCE})`,
+  rows.filter((r) => r.workload.startsWith('GEMM')),
+  '(GFLOP/s = 2n³ / time; tfjs wasm runs one thread in Node)',
+);
+printRows(
+  'W3 char-LSTM and W4 big LSTM, each in a fresh worker, systems interleaved\n' +
+    '(median of 3 timed repeats; ratio = tokens/s / tfjs wasm; losses checked against Loom jit\n' +
+    `js to ${LSTM_TOLERANCE.tolerance} relative; GFLOP/s counts 3× the forward matmul flops)`,
+  rows.filter((r) => r.workload === 'W3' || r.workload === 'W4'),
+  '(throughput, higher is better)',
+);
+
+if (compile.length > 0) {
+  console.log('\nCompile time of jit(W2 step): first call of a fresh jit − steady-state step\n');
+  console.log(
+    formatTable(
+      ['workload', 'seq', 'first call ms', 'step ms', 'compile ms'],
+      compile.map((r) => [
+        r.workload,
+        String(r.seqLen),
+        r.firstCallMs.toFixed(1),
+        r.stepMs.toFixed(1),
+        r.compileMs.toFixed(1),
+      ]),
+      [1, 2, 3, 4],
+    ),
+  );
+}
+if (firstCall.length > 0) {
+  console.log('\nFirst call of a fresh jit(W3 step) (trace, compile, run) against a steady step\n');
+  console.log(
+    formatTable(
+      ['workload', 'backend', 'first call ms', 'step ms', 'target ms', 'met'],
+      firstCall.map((r) => [
+        r.workload,
+        r.backend,
+        r.note ? '—' : r.firstCallMs.toFixed(1),
+        r.note ? '—' : r.stepMs.toFixed(1),
+        r.note ? '—' : r.targetMs.toFixed(1),
+        r.note ? `not measured: ${r.note}` : r.firstCallMs <= r.targetMs ? 'yes' : 'no',
+      ]),
+      [2, 3, 4],
+    ),
+  );
+  console.log('(target: first call ≤ 2 × step + 150 ms)');
+}
 
 const seconds = (Date.now() - started) / 1000;
 mkdirSync('bench-results', { recursive: true });
@@ -101,10 +190,15 @@ writeFileSync(
       cpu: cpus()[0]?.model,
       cores: cpus().length,
       seconds,
+      only: [...only],
+      quick,
       trajectoryTolerance: TRAJECTORY_TOLERANCE,
+      lstmTolerance: LSTM_TOLERANCE,
+      gemmTolerance: GEMM_TOLERANCE,
       operations: micro,
-      workloads: training,
+      workloads: rows,
       compile,
+      firstCall,
     },
     null,
     2,

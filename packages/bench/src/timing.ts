@@ -1,58 +1,95 @@
 // SPDX-License-Identifier: MIT
-// Timing as BENCHMARKS.md defines it: after the warm-up (compilation happened during the
-// trajectory check, then 20 steps) a fixed number of calls is timed three times and the median
-// taken. The number is fixed per system from a calibration run, so that slow and fast systems
-// both get repeats long enough to time yet the whole benchmark stays within minutes.
+// Timing as BENCHMARKS.md defines it (warm-up, then the median of timed repeats), with the
+// systems of one workload interleaved: A B C A B C ... On a shared machine the load changes from
+// second to second; timed back to back, a change between two systems' repeats lands in their
+// ratio (the same W1 ratio read 0.93× in one run and 1.96× in the next). Interleaved, every
+// system sees the same mix of quiet and busy seconds, and the ratio of medians is stable.
 
 export interface Timing {
   /** Median milliseconds per call. */
   msPerCall: number;
   /** Calls per timed repeat. */
   calls: number;
-  /** Milliseconds per call of each repeat. */
+  /** Milliseconds per call of each repeat, in the order they ran. */
   repeats: number[];
 }
 
+/** One system as the timing loop sees it. */
+export interface Contender {
+  /** Runs call `i` (a training step, a forward pass, a matrix product); i counts up. */
+  run(i: number): void;
+  /**
+   * Reads a result back to the host. It runs at the end of every repeat, inside the timed
+   * window, so no system can defer work past the clock.
+   */
+  sync(): void;
+  /**
+   * Runs before each of this system's repeats, outside the timed window: selects its thread
+   * count or TensorFlow.js backend (and, if that moved data, runs an untimed call).
+   */
+  prepare?(): Promise<void> | void;
+}
+
 export interface TimingOptions {
-  /** Uncounted calls before calibration (20, BENCHMARKS.md's warm-up). */
+  /** Uncounted calls per system before calibration (20, BENCHMARKS.md's warm-up). */
   warmup?: number;
   /** Roughly how long each timed repeat should take. */
   targetMs?: number;
+  /** Timed repeats per system. */
   repeats?: number;
+  /** Calls per repeat, skipping calibration (for steps that take seconds). */
+  fixedCalls?: number;
+  /** Milliseconds now (performance.now; tests pass a simulated clock). */
+  clock?: () => number;
 }
 
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
 /**
- * Times `run(i)` with i counting up across all calls. `sync` runs once at the end of each
- * repeat, inside the timed window, to read a result back so no system can defer work past the
- * clock.
+ * Times every contender: each is warmed up and calibrated on its own (so that each of its
+ * repeats takes about `targetMs`), then the timed repeats go round-robin over the contenders.
+ * Returns one Timing per contender, in order.
  */
-export function timeCalls(
-  run: (i: number) => void,
-  sync: () => void,
-  { warmup = 20, targetMs = 1000, repeats = 3 }: TimingOptions = {},
-): Timing {
-  let i = 0;
-  for (let w = 0; w < warmup; w++) run(i++);
-  sync();
-  // Calibration, not counted: double the batch until it takes long enough to time.
-  let n = 1;
-  let ms = 0;
-  for (;;) {
-    const t0 = performance.now();
-    for (let c = 0; c < n; c++) run(i++);
-    sync();
-    ms = performance.now() - t0;
-    if (ms >= Math.min(50, targetMs / 4)) break;
-    n *= 2;
+export async function timeInterleaved(
+  contenders: readonly Contender[],
+  {
+    warmup = 20,
+    targetMs = 1000,
+    repeats = 3,
+    fixedCalls,
+    clock = () => performance.now(),
+  }: TimingOptions = {},
+): Promise<Timing[]> {
+  const next = contenders.map(() => 0);
+  const batch = async (c: number, calls: number): Promise<number> => {
+    const s = contenders[c];
+    await s.prepare?.();
+    const t0 = clock();
+    for (let k = 0; k < calls; k++) s.run(next[c]++);
+    s.sync();
+    return clock() - t0;
+  };
+  const calls: number[] = [];
+  for (let c = 0; c < contenders.length; c++) {
+    if (warmup > 0) await batch(c, warmup);
+    if (fixedCalls !== undefined) {
+      calls.push(fixedCalls);
+      continue;
+    }
+    // Calibration, not counted: double the batch until it is long enough to time.
+    let n = 1;
+    let ms = await batch(c, n);
+    while (ms < Math.min(50, targetMs / 4)) {
+      n *= 2;
+      ms = await batch(c, n);
+    }
+    calls.push(Math.max(1, Math.round((n * targetMs) / Math.max(ms, 1e-3))));
   }
-  const calls = Math.max(1, Math.round((n * targetMs) / ms));
-  const times: number[] = [];
+  const times: number[][] = contenders.map(() => []);
   for (let r = 0; r < repeats; r++) {
-    const t0 = performance.now();
-    for (let c = 0; c < calls; c++) run(i++);
-    sync();
-    times.push((performance.now() - t0) / calls);
+    for (let c = 0; c < contenders.length; c++) {
+      times[c].push((await batch(c, calls[c])) / calls[c]);
+    }
   }
-  const sorted = [...times].sort((a, b) => a - b);
-  return { msPerCall: sorted[Math.floor(sorted.length / 2)], calls, repeats: times };
+  return times.map((t, c) => ({ msPerCall: median(t), calls: calls[c], repeats: t }));
 }

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-// W1, W1b, W2 and W5 of BENCHMARKS.md for every system: the trajectory check against the
-// hand-written step, then timing; one row per (workload, system).
-import * as tf from '@tensorflow/tfjs';
-import { timeCalls } from './timing.js';
-import { compareValues, lossTrajectory, predictions } from './trajectory.js';
+// W1, W1b, W2 and W5 of BENCHMARKS.md: the hand-written step is the reference of the trajectory
+// check and the denominator of every ratio.
+import { predictorCandidate, trainerCandidate } from './candidates.js';
+import type { Suite, SystemSpec } from './suite.js';
+import { compareValues } from './trajectory.js';
 import type { Predictor, Trainer } from './workloads/system.js';
-import { type TfBackend, useTfBackend } from './workloads/tfjs_backend.js';
+import type { TfBackend } from './workloads/tfjs_backend.js';
 import { adderData, adderWeights } from './workloads/w1_adder.js';
 import { handAdderPredictor, handAdderTrainer } from './workloads/w1_hand.js';
 import { loomAdderPredictor, loomAdderTrainer } from './workloads/w1_loom.js';
@@ -15,73 +15,64 @@ import { loomSineSquareTrainer } from './workloads/w2_loom.js';
 import { sineSquareData, sineSquareWeights } from './workloads/w2_sine_square.js';
 import { tfSineSquareTrainer } from './workloads/w2_tfjs.js';
 
-export type SystemName = 'hand-written' | 'Loom eager' | 'Loom jit' | 'tfjs cpu' | 'tfjs wasm';
+export type SmallWorkload = 'W1' | 'W1b' | 'W2' | 'W5';
+export const SMALL_WORKLOADS: readonly SmallWorkload[] = ['W1', 'W1b', 'W2', 'W5'];
 
+type SystemName = 'hand-written' | 'Loom eager' | 'Loom jit' | 'tfjs cpu' | 'tfjs wasm';
 /** In order; the hand-written system comes first because it is every check's reference. */
-export const SYSTEMS: readonly SystemName[] = [
-  'hand-written',
-  'Loom eager',
-  'Loom jit',
-  'tfjs cpu',
-  'tfjs wasm',
+const SYSTEMS: readonly { name: SystemName; tfBackend?: TfBackend }[] = [
+  { name: 'hand-written' },
+  { name: 'Loom eager' },
+  { name: 'Loom jit' },
+  { name: 'tfjs cpu', tfBackend: 'cpu' },
+  { name: 'tfjs wasm', tfBackend: 'wasm' },
 ];
-
-export type WorkloadId = 'W1' | 'W1b' | 'W2' | 'W5';
-export const WORKLOADS: readonly WorkloadId[] = ['W1', 'W1b', 'W2', 'W5'];
-
-export interface TrainingRow {
-  workload: WorkloadId;
-  system: SystemName;
-  unit: 'steps/s' | 'samples/s' | 'µs/call';
-  /** Throughput (W5: latency); null when the system failed its check or could not run. */
-  value: number | null;
-  /** value / the hand-written value (for W5's latency, lower is better). */
-  ratio: number | null;
-  /** 'ok'; 'failed': its trajectory differs, so its time does not count; 'error': did not run. */
-  status: 'ok' | 'failed' | 'error';
-  /** What was checked, or why it failed. */
-  detail: string;
-  /** Largest difference from the hand-written losses (W5: outputs), relative above 1. */
-  maxDiff: number | null;
-  /** Calls per timed repeat, and milliseconds per call in each of the 3 repeats. */
-  calls: number;
-  repeatsMs: number[];
-}
-
-const BACKENDS: Partial<Record<SystemName, TfBackend>> = { 'tfjs cpu': 'cpu', 'tfjs wasm': 'wasm' };
-
-type Kind = { train: (s: SystemName) => Trainer } | { predict: (s: SystemName) => Predictor };
-
-interface Workload {
-  unit: TrainingRow['unit'];
-  /** Examples per step, to turn steps/s into samples/s. */
-  samples: number;
-  /** Steps (W5: inputs) compared in the trajectory check. */
-  checks: number;
-  make: Kind;
-}
 
 /** Seeds for weights and data (W2's is the seed's number in BENCHMARKS.md, 004). */
 const W1_SEED = 1;
 const W2_SEED = 4;
 
-/** The workload's definition, its weights and data generated once for all systems. */
-function workload(id: WorkloadId): Workload {
+function specs(
+  build: (system: SystemName) => Trainer | Predictor,
+  checks: number,
+): readonly SystemSpec[] {
+  return SYSTEMS.map(({ name, tfBackend }) => ({
+    name,
+    tfBackend,
+    make() {
+      const s = build(name);
+      return 'step' in s ? trainerCandidate(s, checks) : predictorCandidate(s, checks);
+    },
+  }));
+}
+
+/** The workload's suite, its weights and data generated once for all systems. */
+export function smallWorkload(id: SmallWorkload, quick: boolean): Suite {
+  const timing = { warmup: 20, targetMs: quick ? 150 : 1000, repeats: 3 };
+  const base = {
+    workload: id,
+    baseline: 'hand-written',
+    higherIsBetter: true,
+    timing,
+  };
+  const judge = (what: string) => (values: number[], reference: number[] | null) =>
+    reference === null
+      ? { ok: values.every(Number.isFinite), maxDiff: 0, detail: 'reference' }
+      : compareValues(values, reference, what);
   if (id === 'W2') {
     const init = sineSquareWeights(W2_SEED);
     const data = sineSquareData(32, W2_SEED);
     return {
+      ...base,
       unit: 'samples/s',
-      samples: 16,
-      checks: 10,
-      make: {
-        train: (system) => {
-          if (system === 'hand-written') return handSineSquareTrainer(init, data);
-          if (system === 'Loom eager' || system === 'Loom jit')
-            return loomSineSquareTrainer(init, data, { jit: system === 'Loom jit' });
-          return tfSineSquareTrainer(init, data);
-        },
-      },
+      value: (ms) => (16 * 1000) / ms,
+      judge: judge('steps'),
+      systems: specs((system) => {
+        if (system === 'hand-written') return handSineSquareTrainer(init, data);
+        if (system === 'Loom eager' || system === 'Loom jit')
+          return loomSineSquareTrainer(init, data, { jit: system === 'Loom jit' });
+        return tfSineSquareTrainer(init, data);
+      }, 10),
     };
   }
   const init = adderWeights(W1_SEED);
@@ -89,114 +80,29 @@ function workload(id: WorkloadId): Workload {
   const jit = (system: SystemName) => ({ jit: system === 'Loom jit' });
   if (id === 'W5') {
     return {
+      ...base,
       unit: 'µs/call',
-      samples: 1,
-      checks: 20,
-      make: {
-        predict: (system) => {
-          if (system === 'hand-written') return handAdderPredictor(init, data);
-          if (system === 'Loom eager' || system === 'Loom jit')
-            return loomAdderPredictor(init, data, jit(system));
-          return tfAdderPredictor(init, data);
-        },
-      },
+      higherIsBetter: false,
+      value: (ms) => ms * 1000,
+      judge: judge('outputs'),
+      systems: specs((system) => {
+        if (system === 'hand-written') return handAdderPredictor(init, data);
+        if (system === 'Loom eager' || system === 'Loom jit')
+          return loomAdderPredictor(init, data, jit(system));
+        return tfAdderPredictor(init, data);
+      }, 20),
     };
   }
   return {
+    ...base,
     unit: id === 'W1' ? 'steps/s' : 'samples/s',
-    samples: data.batch,
-    checks: 50,
-    make: {
-      train: (system) => {
-        if (system === 'hand-written') return handAdderTrainer(init, data);
-        if (system === 'Loom eager' || system === 'Loom jit')
-          return loomAdderTrainer(init, data, jit(system));
-        return tfAdderTrainer(init, data);
-      },
-    },
+    value: (ms) => (data.batch * 1000) / ms,
+    judge: judge('steps'),
+    systems: specs((system) => {
+      if (system === 'hand-written') return handAdderTrainer(init, data);
+      if (system === 'Loom eager' || system === 'Loom jit')
+        return loomAdderTrainer(init, data, jit(system));
+      return tfAdderTrainer(init, data);
+    }, 50),
   };
-}
-
-/** Runs the check, then (if it passed) the timing of one system; fills in `row`. */
-function measure(w: Workload, row: TrainingRow, reference: number[] | null): number[] {
-  const system = row.system;
-  const tfjs = BACKENDS[system] !== undefined;
-  const s = 'train' in w.make ? w.make.train(system) : w.make.predict(system);
-  try {
-    const trajectory = 'step' in s ? lossTrajectory(s, w.checks) : predictions(s, w.checks);
-    const check = reference
-      ? compareValues(trajectory, reference, 'step' in s ? 'steps' : 'outputs')
-      : { ok: true, maxDiff: 0, detail: 'reference' };
-    row.maxDiff = check.maxDiff;
-    row.detail = check.detail;
-    if (!check.ok) {
-      row.status = 'failed';
-      return trajectory;
-    }
-    const tensors = tfjs ? tf.memory().numTensors : 0;
-    const timing =
-      'step' in s
-        ? timeCalls(
-            (i) => s.step(i),
-            () => s.loss(),
-          )
-        : timeCalls(
-            (i) => s.predict(i),
-            () => {},
-          );
-    const leaked = tfjs ? tf.memory().numTensors - tensors : 0;
-    if (leaked > 0) row.detail += `; leaked ${leaked} tensors while timed`;
-    row.status = 'ok';
-    row.value =
-      w.unit === 'µs/call' ? timing.msPerCall * 1000 : (w.samples * 1000) / timing.msPerCall;
-    row.calls = timing.calls;
-    row.repeatsMs = timing.repeats;
-    return trajectory;
-  } finally {
-    s.dispose();
-  }
-}
-
-/** Every system on one workload: the hand-written one first, as the reference. */
-export async function runWorkload(
-  id: WorkloadId,
-  log: (line: string) => void,
-): Promise<TrainingRow[]> {
-  const w = workload(id);
-  const rows: TrainingRow[] = [];
-  let reference: number[] | null = null;
-  for (const system of SYSTEMS) {
-    const row: TrainingRow = {
-      workload: id,
-      system,
-      unit: w.unit,
-      value: null,
-      ratio: null,
-      status: 'error',
-      detail: '',
-      maxDiff: null,
-      calls: 0,
-      repeatsMs: [],
-    };
-    rows.push(row);
-    const backend = BACKENDS[system];
-    const unavailable = backend ? await useTfBackend(backend) : null;
-    if (unavailable !== null) {
-      row.detail = `backend unavailable: ${unavailable}`;
-    } else if (system !== 'hand-written' && reference === null) {
-      row.detail = 'no hand-written reference to check against';
-    } else {
-      try {
-        const trajectory = measure(w, row, reference);
-        if (system === 'hand-written') reference = trajectory;
-      } catch (e) {
-        row.status = 'error';
-        row.detail = e instanceof Error ? e.message.split('\n')[0] : String(e);
-      }
-    }
-    log(`${id} ${system}: ${row.status} ${row.value?.toFixed(1) ?? ''} ${row.unit}`);
-  }
-  const hand = rows[0].value;
-  for (const r of rows) r.ratio = hand !== null && r.value !== null ? r.value / hand : null;
-  return rows;
 }

@@ -24,18 +24,28 @@ export function lossTrajectory(trainer: Trainer, steps: number): number[] {
   return losses;
 }
 
-/** Compares two sequences of values element by element with the trajectory tolerance. */
+/**
+ * How values are compared: |Δ| / max(floor, |reference|) ≤ tolerance, so absolutely for values
+ * up to `floor` and relatively above.
+ */
+export interface Tolerance {
+  tolerance: number;
+  floor: number;
+}
+
+/** Compares two sequences of values element by element (by default to 1e-4, floor 1). */
 export function compareValues(
   values: ArrayLike<number>,
   reference: ArrayLike<number>,
   what: string,
+  { tolerance, floor }: Tolerance = { tolerance: TRAJECTORY_TOLERANCE, floor: 1 },
 ): CheckResult {
   let maxDiff = 0;
   let firstBad = -1;
   for (let i = 0; i < reference.length; i++) {
-    const d = Math.abs(values[i] - reference[i]) / Math.max(1, Math.abs(reference[i]));
+    const d = Math.abs(values[i] - reference[i]) / Math.max(floor, Math.abs(reference[i]));
     // NaN compares false, so it is caught by the negation.
-    if (!(d <= TRAJECTORY_TOLERANCE) && firstBad < 0) firstBad = i;
+    if (!(d <= tolerance) && firstBad < 0) firstBad = i;
     if (!(d <= maxDiff)) maxDiff = d;
   }
   if (values.length !== reference.length) {

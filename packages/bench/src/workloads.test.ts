@@ -1,10 +1,24 @@
 // SPDX-License-Identifier: MIT
 // The hand-written baselines compute the same functions as Loom (float32, to about 1e-5), so
-// the bench's ratios compare like with like. TensorFlow.js is checked by the bench run itself.
+// the bench's ratios compare like with like; so do the GEMM kernel (against float64) and the
+// TensorFlow.js LSTMs of W3/W4 (at tiny sizes, on its cpu backend: the same code as on wasm).
+// The other TensorFlow.js workloads are checked by the bench run itself.
 
 import { grad } from '@loom/core';
 import { describe, expect, it } from 'vitest';
+import { gemmError, gemmOperands, gemmReference, handGemm, loomGemm } from './workloads/gemm.js';
+import { PackedGemm } from './workloads/gemm_hand.js';
+import { loomLstmTrainer } from './workloads/lstm_loom.js';
+import {
+  type LstmTask,
+  lstmData,
+  lstmStepFlops,
+  lstmWeights,
+  W4_TASK,
+} from './workloads/lstm_task.js';
+import { tfLstmTrainer } from './workloads/lstm_tfjs.js';
 import type { Predictor, Trainer, Weights } from './workloads/system.js';
+import { useTfBackend } from './workloads/tfjs_backend.js';
 import { adderData, adderWeights } from './workloads/w1_adder.js';
 import { handAdderPredictor, handAdderTrainer } from './workloads/w1_hand.js';
 import { loomAdderPredictor, loomAdderTrainer } from './workloads/w1_loom.js';
@@ -114,5 +128,110 @@ describe('W2: sine vs square', () => {
     };
     const h = hand.gradients();
     for (const name of Object.keys(loom)) expectClose(h[name], loom[name], `gradient of ${name}`);
+  });
+});
+
+describe('GEMM: the hand-written packed kernel and Loom against float64', () => {
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [3, 17, 5],
+    [17, 3, 63],
+    [65, 9, 257],
+    [6, 66, 300],
+  ];
+  for (const [m, n, k] of sizes) {
+    for (const [transA, transB] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      it(`[${m}, ${k}] · [${k}, ${n}], transA ${transA}, transB ${transB}`, () => {
+        const ops = gemmOperands({ m, n, k, transA, transB }, m * 1000 + n + k);
+        const ref = gemmReference(ops);
+        const hand = handGemm(ops);
+        hand.run();
+        expect(gemmError(hand.result(), ref)).toBeLessThan(1e-6);
+        if (transA && transB) return; // Loom's GEMM cases transpose one operand at most.
+        const loom = loomGemm(ops, 'eager');
+        if (typeof loom === 'string') return expect.fail(loom);
+        loom.run();
+        expect(gemmError(loom.result(), ref)).toBeLessThan(1e-5);
+      });
+    }
+  }
+
+  it('the float64 reference is the textbook product', () => {
+    // [[1, 2], [3, 4]] · [[5, 6], [7, 8]] = [[19, 22], [43, 50]]; A given transposed.
+    const ref = gemmReference({
+      shape: { m: 2, n: 2, k: 2, transA: true, transB: false },
+      a: new Float32Array([1, 3, 2, 4]),
+      b: new Float32Array([5, 6, 7, 8]),
+    });
+    expect(Array.from(ref.c)).toEqual([19, 22, 43, 50]);
+    expect(Array.from(ref.scale)).toEqual([19, 22, 43, 50]);
+    expect(gemmError([19, 22, 43, 51], ref)).toBeCloseTo(1 / 50, 12);
+  });
+
+  it('reuses one workspace for smaller products and rejects larger ones', () => {
+    const gemm = new PackedGemm(8, 8, 8);
+    const small = gemmOperands({ m: 5, n: 3, k: 7, transA: false, transB: true }, 9);
+    const c = new Float32Array(15);
+    gemm.run(small.a, small.b, c, small.shape);
+    expect(gemmError(c, gemmReference(small))).toBeLessThan(1e-6);
+    const big = gemmOperands({ m: 9, n: 2, k: 2, transA: false, transB: false }, 9);
+    expect(() => gemm.run(big.a, big.b, new Float32Array(18), big.shape)).toThrow(
+      /\[9, 2\] · \[2, 2\] exceeds the workspace \[8, 8\] · \[8, 8\]/,
+    );
+  });
+});
+
+describe('W3 and W4 at tiny sizes: Loom and TensorFlow.js train alike', () => {
+  const tiny: LstmTask[] = [
+    { kind: 'char', inFeatures: 7, hidden: 5, batch: 3, seq: 4, lr: 2e-2 },
+    { kind: 'last-h', inFeatures: 6, hidden: 5, batch: 3, seq: 4, lr: 1e-1 },
+  ];
+  for (const task of tiny) {
+    it(`${task.kind === 'char' ? 'W3 (one-hot, Adam)' : 'W4 (last h, SGD)'}: eager, jit js and tfjs cpu`, async () => {
+      expect(await useTfBackend('cpu')).toBeNull();
+      const init = lstmWeights(task, 7);
+      const data = lstmData(task, 2, 7);
+      const trainer = (mode: 'eager' | 'js') => {
+        const t = loomLstmTrainer(task, init, data, mode);
+        if (typeof t === 'string') throw new Error(t);
+        return t;
+      };
+      const eager = trainer('eager');
+      const tfjs = tfLstmTrainer(task, init, data);
+      try {
+        expectSameTraining(eager, tfjs, 3);
+        expectSameTraining(trainer('eager'), trainer('js'), 3);
+      } finally {
+        tfjs.dispose();
+      }
+    });
+  }
+
+  it('W3 batches are one-hot windows of the corpus, targets shifted by one step', () => {
+    const task: LstmTask = { kind: 'char', inFeatures: 65, hidden: 4, batch: 2, seq: 5, lr: 1 };
+    const { xs, ys } = lstmData(task, 1, 3);
+    const ids = (a: Float32Array) =>
+      Array.from({ length: task.seq * task.batch }, (_, r) => {
+        const row = Array.from(a.subarray(r * 65, (r + 1) * 65));
+        expect(row.reduce((s, v) => s + v, 0)).toBe(1);
+        return row.indexOf(1);
+      });
+    const x = ids(xs[0]);
+    const y = ids(ys[0]);
+    // Time-major: row t * B + b. The target at step t is the input at step t + 1.
+    for (let t = 0; t + 1 < task.seq; t++) {
+      for (let b = 0; b < task.batch; b++)
+        expect(y[t * task.batch + b]).toBe(x[(t + 1) * task.batch + b]);
+    }
+  });
+
+  it('counts the flops of W4 as 3× its forward matrix products', () => {
+    // Per step and example: x·wx (2·128·2048) + h·wh (2·512·2048), 64 steps, batch 64.
+    expect(lstmStepFlops(W4_TASK)).toBe(3 * 64 * 64 * (2 * 128 * 2048 + 2 * 512 * 2048));
   });
 });

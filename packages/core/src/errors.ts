@@ -35,3 +35,24 @@ export class InvalidArgumentError extends LoomError {}
 
 /** An operation or rule that does not exist for this primitive/transformation combination. */
 export class NotDifferentiableError extends LoomError {}
+
+/**
+ * An integer index or class label outside the valid range of the axis it selects from (take,
+ * oneHot, embedding, sparse losses). The message names the op, the value, where it sits (flat
+ * and multi-index) and the valid range.
+ */
+export class IndexError extends InvalidArgumentError {}
+
+/**
+ * An allocation larger than the configured limit (`setAllocationLimit`, env
+ * LOOM_MAX_ALLOCATION) or than the JavaScript engine can provide; names the op, shape, dtype
+ * and bytes.
+ */
+export class AllocationError extends LoomError {}
+
+/**
+ * With `config.update('debugNans', true)` (or LOOM_DEBUG_NANS=1): a primitive produced NaN or
+ * ±Infinity from finite inputs. The message names the primitive, its input and output shapes and
+ * dtypes, and the user's call site.
+ */
+export class FloatingPointError extends LoomError {}

@@ -11,6 +11,12 @@ export { foriLoop } from './control/fori_loop.js';
 // Control flow.
 export { type ScanOptions, scan } from './control/scan.js';
 export { whileLoop } from './control/while_loop.js';
+export {
+  type ConfigKey,
+  type ConfigValues,
+  config,
+  debugNansEnabled,
+} from './debug/config.js';
 export * from './errors.js';
 export { jaxprToDot } from './ir/dot.js';
 export { evalJaxpr } from './ir/eval.js';
@@ -32,6 +38,7 @@ export { oneHot, where } from './ops/indexing.js';
 export { dot, matmul } from './ops/linalg.js';
 export { type Axis, max, mean, min, sum } from './ops/reductions.js';
 export { concat, expandDims, squeeze, stack } from './ops/shape.js';
+export { checkOptionKeys } from './options.js';
 // Elementwise and structural operations (each is one primitive).
 export { abs } from './prims/abs.js';
 export { add } from './prims/add.js';
@@ -47,6 +54,7 @@ export { type DotGeneralParams, dotGeneral } from './prims/dot_general.js';
 export { exp } from './prims/exp.js';
 export { maximum, minimum } from './prims/extrema.js';
 export { scatterAdd, take } from './prims/gather.js';
+export { checkIndexRange } from './prims/index_range.js';
 export { integerPow } from './prims/integer_pow.js';
 export { iota } from './prims/iota.js';
 export { log } from './prims/log.js';
@@ -69,6 +77,18 @@ export { tanh } from './prims/tanh.js';
 export { transpose } from './prims/transpose.js';
 // Randomness, sorting, Jacobians, testing.
 export * as random from './random/index.js';
+// Runtime: platform features and the thread count of wasm kernels.
+export {
+  getThreads,
+  type RuntimeInfo,
+  runtimeInfo,
+  setThreads,
+} from './runtime/threads.js';
+export {
+  allocationLimit,
+  DEFAULT_ALLOCATION_LIMIT,
+  setAllocationLimit,
+} from './tensor/allocation_limit.js';
 export { ShapedArray } from './tensor/aval.js';
 export {
   arange,
@@ -91,7 +111,14 @@ export { type CheckGradsOptions, checkGrads, GradientCheckError } from './testin
 // Transformations and IR.
 export { type GradOf, type GradOptions, grad, jvp, valueAndGrad, vjp } from './transforms/api.js';
 export { hessian, jacfwd, jacrev } from './transforms/jacobian.js';
-export { type JitOptions, type Jitted, jit, type Lowered } from './transforms/jit.js';
+export {
+  DEFAULT_JIT_CACHE_SIZE,
+  DEFAULT_RETRACE_WARNING_THRESHOLD,
+  type JitOptions,
+  type Jitted,
+  jit,
+  type Lowered,
+} from './transforms/jit.js';
 export {
   type SavedResidual,
   type SavedResidualsReport,

@@ -12,6 +12,7 @@ import {
   dotGeneral,
   exp,
   grad,
+  IndexError,
   InvalidArgumentError,
   integerPow,
   iota,
@@ -628,7 +629,7 @@ describe('invalid arguments', () => {
   test('take out of range names the index, its position and the axis size', () => {
     expectError(
       () => take(f64([1, 2, 3]), [1, 5]),
-      InvalidArgumentError,
+      IndexError, // a subclass of InvalidArgumentError
       /take/,
       /index 5/,
       /position 1/,

@@ -41,7 +41,14 @@ export async function loadTextFile(path: string): Promise<string> {
 
 /** Reads and parses one IDX file, gzip-compressed or not. */
 export async function loadIdxFile(path: string): Promise<IdxArray> {
-  return parseIdx(await readBytes('loadIdxFile', path));
+  const bytes = await readBytes('loadIdxFile', path);
+  try {
+    return await parseIdx(bytes);
+  } catch (cause) {
+    // parseIdx sees only bytes; name the file, so a bad one among the four MNIST files is found.
+    if (!(cause instanceof DatasetError)) throw cause;
+    throw new DatasetError(`loadIdxFile: ${JSON.stringify(path)}: ${cause.message}`, { cause });
+  }
 }
 
 /**

@@ -61,6 +61,9 @@ function cellKind(raw: string | undefined): E.Either<UsageError, CellKind> {
     : E.left(new UsageError(`--cell must be rnn, lstm or gru, got ${JSON.stringify(raw)}.`));
 }
 
+/** A plain boolean (not a type guard), so `options` keeps its Either type inside the loop. */
+const failed = (o: E.Either<UsageError, RunOptions>): boolean => E.isLeft(o);
+
 /** Parses `loom-examples <name> [flags]` against the known example names. */
 export function parseArgs(
   argv: readonly string[],
@@ -78,6 +81,8 @@ export function parseArgs(
   }
   let options: E.Either<UsageError, RunOptions> = E.right({ seed: 0, out: 'out', jit: true });
   for (let i = 0; i < rest.length; i++) {
+    // The first bad flag is the one to report; later words may only be its misplaced value.
+    if (failed(options)) break;
     const flag = rest[i];
     if (flag === '--no-jit') {
       options = pipe(

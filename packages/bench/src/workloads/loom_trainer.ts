@@ -4,7 +4,8 @@
 import { jit, type Tensor } from '@loom/core';
 import type { Trainer, Weights } from './system.js';
 
-type Step<P, S> = (params: P, state: S, xs: Tensor, ys: Tensor) => [P, S, Tensor];
+/** A pure training step `(params, state, xs, ys) => [params', state', loss]`. */
+export type Step<P, S> = (params: P, state: S, xs: Tensor, ys: Tensor) => [P, S, Tensor];
 
 export function loomTrainer<P, S>(
   step: Step<P, S>,
@@ -13,7 +14,16 @@ export function loomTrainer<P, S>(
   weightsOf: (params: P) => Weights,
   options: { jit: boolean },
 ): Trainer {
-  const run = options.jit ? jit(step) : step;
+  return loomTrainerWith(options.jit ? jit(step) : step, init, batches, weightsOf);
+}
+
+/** The same loop around a step that is already wrapped (e.g. `jit(step, { backend })`). */
+export function loomTrainerWith<P, S>(
+  run: Step<P, S>,
+  init: { params: P; state: S },
+  batches: { xs: Tensor[]; ys: Tensor[] },
+  weightsOf: (params: P) => Weights,
+): Trainer {
   const { xs, ys } = batches;
   let { params, state } = init;
   let last: Tensor | undefined;

@@ -50,6 +50,11 @@ export class Lowering {
   constructor(
     readonly rules: ReadonlyMap<string, LoweringRule>,
     readonly fusionRules: ReadonlyMap<string, FusionRule>,
+    /**
+     * The lowering the plan is for. With `'wasm'`, fallback results become planned temps (all
+     * buffers live in one linear memory) and larger products stay GEMMs instead of fusing.
+     */
+    readonly target: 'js' | 'wasm' = 'js',
   ) {}
 
   name(prefix: string): string {
@@ -61,6 +66,7 @@ export class Lowering {
   }
 
   external(dtype: DType, shape: Shape): ArrayValue {
+    if (this.target === 'wasm') return this.temp(dtype, shape);
     const name = this.name('e');
     this.externals.push(name);
     return contiguous(new Buf('external', dtype, sizeOf(shape), name), shape);
@@ -205,6 +211,7 @@ function elementwiseExpr(eqn: Eqn, inputs: Value[]): ExprValue {
       shape: out.shape,
       dtype: out.dtype,
       inputs,
+      op: { prim: CONVERT, params: eqn.params },
       build: ([x]) =>
         out.dtype === 'int32' && (from === 'float32' || from === 'float64')
           ? `Math.trunc(${x}) | 0`
@@ -218,6 +225,7 @@ function elementwiseExpr(eqn: Eqn, inputs: Value[]): ExprValue {
     shape: out.shape,
     dtype: out.dtype,
     inputs,
+    op: { prim: eqn.prim.name, params: eqn.params },
     build: (args) => {
       const e = template.replace(PLACEHOLDER, (m) => args[SLOT[m]]);
       return wrap ? `(${e}) | 0` : e;
@@ -327,6 +335,7 @@ export function fusedKernel(root: Value, out: ArrayValue): Kernel {
       );
     },
     identity,
+    { kind: 'fused', root, out },
   );
 }
 
@@ -352,6 +361,7 @@ export function copyKernel(src: ArrayValue, dst: ArrayValue): Kernel {
       );
     },
     identity,
+    { kind: 'copy', src, dst },
   );
 }
 
@@ -368,12 +378,18 @@ export function copyInto(src: Value, dst: ArrayValue): Kernel {
 
 /** Sets a contiguous region to one value (TypedArray.fill is a memset, not a JS loop). */
 function fillKernel(value: number, dst: ArrayValue): Kernel {
-  return kernel([], [dst.buf], (w) => {
-    const d = location(dst);
-    const start = renderOffset(d.off);
-    const n = sizeOf(dst.shape);
-    w.line(
-      `${d.name}.fill(${literal(value)}, ${start}, ${start === '0' ? n : `${start} + ${n}`});`,
-    );
-  });
+  return kernel(
+    [],
+    [dst.buf],
+    (w) => {
+      const d = location(dst);
+      const start = renderOffset(d.off);
+      const n = sizeOf(dst.shape);
+      w.line(
+        `${d.name}.fill(${literal(value)}, ${start}, ${start === '0' ? n : `${start} + ${n}`});`,
+      );
+    },
+    new Set(),
+    { kind: 'fill', value, dst },
+  );
 }

@@ -1,8 +1,55 @@
 // SPDX-License-Identifier: MIT
 // The lowered program: a tree of steps. A kernel is straight-line code (one loop nest, a call);
 // a region holds blocks of steps that run conditionally or repeatedly (scan, while, cond).
+import type { Params } from '../trace/primitive.js';
 import type { SourceWriter } from './source.js';
-import type { ArrayValue, Buf } from './values.js';
+import type { ArrayValue, Buf, Value } from './values.js';
+
+/**
+ * What a kernel computes, as data, for lowerings other than JavaScript source (the WebAssembly
+ * backend reads it; the JavaScript lowering uses `emit`).
+ */
+export type KernelSpec =
+  | { readonly kind: 'fused'; readonly root: Value; readonly out: ArrayValue }
+  | { readonly kind: 'copy'; readonly src: ArrayValue; readonly dst: ArrayValue }
+  | { readonly kind: 'fill'; readonly value: number; readonly dst: ArrayValue }
+  | {
+      readonly kind: 'reduce';
+      readonly op: 'sum' | 'max' | 'min';
+      readonly x: ArrayValue;
+      readonly axes: readonly number[];
+      readonly out: ArrayValue;
+    }
+  | {
+      readonly kind: 'dot';
+      readonly params: Params;
+      readonly lhs: ArrayValue;
+      readonly rhs: ArrayValue;
+      readonly out: ArrayValue;
+    }
+  | {
+      readonly kind: 'fallback';
+      readonly index: number;
+      readonly name: string;
+      /** Operands in order: arrays (read contiguously) or literals (fixed at compile time). */
+      readonly inputs: readonly Value[];
+      readonly outs: readonly ArrayValue[];
+    }
+  /** Leaves the innermost enclosing loop when the boolean scalar is false (whileLoop's test). */
+  | { readonly kind: 'breakUnless'; readonly pred: Value };
+
+/** Control flow, as data (see KernelSpec). */
+export type RegionSpec =
+  | {
+      readonly kind: 'scan';
+      readonly length: number;
+      /** The loop counter, and the index variable offsets use (differs when reversed). */
+      readonly counter: string;
+      readonly index: string;
+      readonly reverse: boolean;
+    }
+  | { readonly kind: 'while' }
+  | { readonly kind: 'cond'; readonly pred: Value };
 
 export interface Kernel {
   readonly kind: 'kernel';
@@ -18,6 +65,8 @@ export interface Kernel {
   /** Buffers defined elsewhere that this kernel writes into (a scan's ys slot, a carry). */
   readonly updates?: readonly Buf[];
   emit(w: SourceWriter): void;
+  /** The same computation as data, for non-JavaScript lowerings. */
+  readonly spec?: KernelSpec;
   pos: number;
 }
 
@@ -29,6 +78,7 @@ export interface Region {
   readonly loop: boolean;
   readonly blocks: Step[][];
   emit(w: SourceWriter, emitBlock: (steps: Step[]) => void): void;
+  readonly spec?: RegionSpec;
   pos: number;
   end: number;
 }
@@ -40,8 +90,9 @@ export function kernel(
   writes: readonly Buf[],
   emit: (w: SourceWriter) => void,
   identityReads: ReadonlySet<Buf> = new Set(),
+  spec?: KernelSpec,
 ): Kernel {
-  return { kind: 'kernel', reads, writes, identityReads, emit, pos: -1 };
+  return { kind: 'kernel', reads, writes, identityReads, emit, spec, pos: -1 };
 }
 
 /** Every step of `steps` and of the regions inside, in program order (iteratively). */

@@ -4,6 +4,7 @@
 // are new strides over the same buffer, so they cost nothing at run time.
 import type { DType } from '../tensor/dtype.js';
 import { type Shape, stridesOf } from '../tensor/shape.js';
+import type { Params } from '../trace/primitive.js';
 
 /**
  * An abstract buffer. `temp` buffers get a preallocated slot by liveness; `input`, `const` and
@@ -92,6 +93,11 @@ export interface ExprValue {
   /** Input values, then a function from their element expressions to this one's. */
   readonly inputs: readonly Value[];
   readonly build: (args: string[]) => string;
+  /**
+   * The operation as data: an elementwise primitive applied to `inputs`, or `dot_terms`, the
+   * sum of the products of consecutive input pairs (a small contraction fused into its consumer).
+   */
+  readonly op: { readonly prim: string; readonly params: Params };
 }
 
 export type Value = ArrayValue | LitValue | ExprValue;

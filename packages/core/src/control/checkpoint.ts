@@ -15,6 +15,7 @@ import {
 import { bind } from '../trace/trace.js';
 import {
   dce,
+  inlineJaxpr,
   jvpJaxpr,
   mergeByMask,
   type PartialEvalJaxprResult,
@@ -32,37 +33,46 @@ export interface RematParams {
   readonly body: Jaxpr;
 }
 
-/** The known outputs' jaxpr (inputs: the known inputs) and the full body for the unknown side. */
+/**
+ * The known/unknown split of a checkpointed body, built like scan's checkpoint plan: the known
+ * body is the known half of the partial evaluation (its inputs: the known inputs), and the unknown
+ * body, over all inputs in their original order, recomputes that known half (the
+ * rematerialisation) and then runs the unknown half on its residuals. Pruning the whole body by
+ * dead-code elimination instead would keep higher-order equations that mix known and unknown
+ * operands (the jvp of a cond, scan or nested checkpoint) whole: the known body would then read
+ * unknown inputs it does not have, and the unknown body would not be linear, so not transposable.
+ */
 function split(body: Jaxpr, unknowns: boolean[]) {
-  const { outUnknowns } = partialEvalJaxpr(
+  const halves = partialEvalJaxpr(
     body,
     unknowns,
     body.outs.map(() => false),
   );
-  const knownIdx = where(outUnknowns, false);
-  const unknownIdx = where(outUnknowns, true);
-  const known = dce(
-    new Jaxpr(
-      body.inBinders,
-      body.eqns,
-      knownIdx.map((i) => body.outs[i]),
-    ),
-    knownIdx.map(() => true),
+  const { outUnknowns } = halves;
+  const nKnownOuts = where(outUnknowns, false).length;
+  const knownOuts = halves.known.outs.slice(0, nKnownOuts);
+  const pruned = dce(
+    new Jaxpr(halves.known.inBinders, halves.known.eqns, knownOuts),
+    knownOuts.map(() => true),
   ).jaxpr;
-  const knownBody = new Jaxpr(
-    where(unknowns, false).map((i) => body.inBinders[i]),
-    known.eqns,
-    known.outs,
+  const knownBody = new Jaxpr(halves.known.inBinders, pruned.eqns, pruned.outs);
+  const ins = body.inBinders.map((v) => new Var(v.aval));
+  const eqns: Eqn[] = [];
+  const recomputed = inlineJaxpr(
+    halves.known,
+    where(unknowns, false).map((i) => ins[i]),
+    eqns,
   );
-  const unknown = dce(
-    new Jaxpr(
-      body.inBinders,
-      body.eqns,
-      unknownIdx.map((i) => body.outs[i]),
-    ),
-    unknownIdx.map(() => true),
+  const unknownOuts = inlineJaxpr(
+    halves.unknown,
+    [...recomputed.slice(nKnownOuts), ...where(unknowns, true).map((i) => ins[i])],
+    eqns,
+  );
+  const unknownBody = dce(
+    new Jaxpr(ins, eqns, unknownOuts),
+    unknownOuts.map(() => true),
   ).jaxpr;
-  return { outUnknowns, knownBody, unknownBody: unknown };
+  return { outUnknowns, knownBody, unknownBody };
 }
 
 function rematPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: RematParams): Tensor[] {

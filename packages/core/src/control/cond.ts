@@ -2,7 +2,13 @@
 // cond: both branches are traced to jaxprs over the same operands, and every transformation
 // transforms both. Residuals of the two branches are joined (each branch returns zeros for the
 // other's), so the known and unknown halves stay ordinary conds.
-import { LoomError, ShapeError, TreeStructureError } from '../errors.js';
+import {
+  DtypeError,
+  InvalidArgumentError,
+  LoomError,
+  ShapeError,
+  TreeStructureError,
+} from '../errors.js';
 import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
@@ -13,7 +19,7 @@ import { selectPrim } from '../prims/select.js';
 import type { ShapedArray } from '../tensor/aval.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
 import { scalar, zeros } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import {
   definePrimitive,
   type MaybeZero,
@@ -317,8 +323,15 @@ export function cond<A extends unknown[], R>(
   onFalse: (...ops: A) => R,
   ...operands: A
 ): R {
+  if (!(pred instanceof Tensor)) {
+    // A JS boolean here means the caller wanted an `if`; cond needs a traced bool scalar.
+    throw new InvalidArgumentError(
+      `cond: the predicate must be a bool scalar Tensor, got ${typeof pred} ${String(pred)}; use a plain if for a JS value, or compare tensors (e.g. gt(x, 0)) to get a traced one.`,
+    );
+  }
   if (pred.ndim !== 0 || pred.dtype !== 'bool') {
-    throw new ShapeError(
+    const Err = pred.ndim === 0 ? DtypeError : ShapeError;
+    throw new Err(
       `cond: the predicate must be a bool scalar, got ${pred.aval}; compare to get a bool and reduce it (e.g. with max) to a scalar.`,
     );
   }
@@ -333,7 +346,8 @@ export function cond<A extends unknown[], R>(
   }
   t.outLeaves.forEach((a, i) => {
     if (!a.equals(f.outLeaves[i])) {
-      throw new ShapeError(
+      const Err = a.dtype !== f.outLeaves[i].dtype ? DtypeError : ShapeError;
+      throw new Err(
         `cond: output ${i} is ${a} in the true branch but ${f.outLeaves[i]} in the false branch; both must match.`,
       );
     }

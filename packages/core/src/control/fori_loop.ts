@@ -1,9 +1,37 @@
 // SPDX-License-Identifier: MIT
-import { InvalidArgumentError } from '../errors.js';
+import { DtypeError, InvalidArgumentError, ShapeError, TreeStructureError } from '../errors.js';
 import { add } from '../prims/add.js';
 import { scalar } from '../tensor/create.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+import { equalityErrors, flatten, keyPaths } from '../tree/tree.js';
 import { scan } from './scan.js';
+import { pathSuffix } from './trace_tree.js';
+
+/**
+ * The body's new carry must have the old one's structure, shapes and dtypes. Checked here so
+ * the error names foriLoop and the user's carry paths, not the scan it lowers to (whose carry
+ * also holds the loop index).
+ */
+function checkCarry(before: unknown, after: unknown): void {
+  const problems = equalityErrors(before, after);
+  if (problems.length > 0) {
+    throw new TreeStructureError(
+      `foriLoop: the body changed the structure of the carry:\n  ${problems.join('\n  ')}`,
+    );
+  }
+  const [a] = flatten<unknown>(before);
+  const [b] = flatten<unknown>(after);
+  const paths = keyPaths(before);
+  a.forEach((x, k) => {
+    const y = b[k];
+    if (!(x instanceof Tensor) || !(y instanceof Tensor) || x.aval.equals(y.aval)) return;
+    const Err = x.dtype !== y.dtype ? DtypeError : ShapeError;
+    throw new Err(
+      `foriLoop: the carry${pathSuffix(paths[k])} enters the body as ${x.aval} but comes out ` +
+        `as ${y.aval}; it must keep its shape and dtype.`,
+    );
+  });
+}
 
 /**
  * `for (i = lower; i < upper; i++) carry = body(i, carry)` with static bounds. It lowers to a
@@ -26,7 +54,9 @@ export function foriLoop<C>(
   const [[, carry]] = scan(
     (state: [Tensor, C]) => {
       const [i, c] = state;
-      return [[add(i, 1), body(i, c)] as [Tensor, C], null] as const;
+      const next = body(i, c);
+      checkCarry(c, next);
+      return [[add(i, 1), next] as [Tensor, C], null] as const;
     },
     [scalar(lower, 'int32'), init] as [Tensor, C],
     null,

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { DtypeError, InvalidArgumentError, ShapeError, TreeStructureError } from '../errors.js';
 import { traceToJaxpr } from '../ir/staging.js';
+import { checkOptionKeys } from '../options.js';
 import { ShapedArray } from '../tensor/aval.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { equalityErrors, type TreeDef, unflatten } from '../tree/tree.js';
@@ -17,6 +18,8 @@ export interface ScanOptions {
   /** Reverse mode stores only the per-step carries and recomputes each step's body. */
   checkpoint?: boolean;
 }
+
+const SCAN_OPTION_KEYS = ['length', 'reverse', 'unroll', 'checkpoint'];
 
 function inferLength(xsLeaves: Tensor[], xsPaths: string[], length: number | undefined): number {
   if (length !== undefined && (!Number.isInteger(length) || length < 0)) {
@@ -75,6 +78,7 @@ export function scan<C, X, Y>(
   xs: X | null,
   options: ScanOptions = {},
 ): [C, Y] {
+  checkOptionKeys('scan', options, SCAN_OPTION_KEYS);
   const { reverse = false, unroll = 1, checkpoint = false } = options;
   if (!Number.isInteger(unroll) || unroll < 1) {
     throw new InvalidArgumentError(`scan: unroll must be a positive integer, got ${unroll}.`);

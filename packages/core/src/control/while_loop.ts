@@ -221,7 +221,8 @@ export function whileLoop<C>(condFn: (carry: C) => Tensor, bodyFn: (carry: C) =>
   const cond = traceTreeFn('whileLoop', (c) => condFn(c as C), [carryDef], [avals], 'condition');
   const pred = cond.outLeaves;
   if (pred.length !== 1 || pred[0].ndim !== 0 || pred[0].dtype !== 'bool') {
-    throw new ShapeError(
+    const Err = pred.length === 1 && pred[0].ndim === 0 ? DtypeError : ShapeError;
+    throw new Err(
       `whileLoop: the condition must return a bool scalar, got ${pred.join(', ') || 'nothing'}; ` +
         'compare a scalar (e.g. lt(i, n)) or reduce the predicate first.',
     );

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { InvalidArgumentError, ShapeError } from '../errors.js';
+import { DtypeError, InvalidArgumentError, ShapeError } from '../errors.js';
 import { concatenate } from '../prims/concatenate.js';
 import { reshape } from '../prims/reshape.js';
 import { formatShape, normalizeAxes, normalizeAxis } from '../tensor/shape.js';
@@ -38,6 +38,11 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
     if (formatShape(t.shape) !== formatShape(first)) {
       throw new ShapeError(
         `stack: tensor ${i} has shape ${formatShape(t.shape)} but tensor 0 has ${formatShape(first)}; all must match.`,
+      );
+    }
+    if (t.dtype !== tensors[0].dtype) {
+      throw new DtypeError(
+        `stack: tensor ${i} has dtype ${t.dtype} but tensor 0 has ${tensors[0].dtype}; convert them with astype first.`,
       );
     }
   });

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // argmax and argmin along one axis: int32 results, hence no tangent.
+import { ShapeError } from '../errors.js';
 import { argReduce } from '../kernels/reduce.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
@@ -19,6 +20,11 @@ function argPrimitive(kind: 'max' | 'min'): Primitive<ArgParams> {
     name: `arg${kind}`,
     abstractEval([x], { axis }) {
       normalizeAxis(`arg${kind}`, axis, x.ndim, x.shape);
+      if (x.shape[axis] === 0) {
+        throw new ShapeError(
+          `arg${kind}: axis ${axis} of ${x} has size 0; an empty axis has no ${kind === 'max' ? 'largest' : 'smallest'} element.`,
+        );
+      }
       return [
         new ShapedArray(
           x.shape.filter((_, i) => i !== axis),

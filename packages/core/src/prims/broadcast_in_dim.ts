@@ -75,6 +75,11 @@ export const broadcastInDimPrim: Primitive<BroadcastInDimParams> =
 /** numpy-style broadcast of `x` to `shape` (trailing axes aligned). */
 export function broadcastTo(x: Tensor, shape: Shape): Tensor {
   if (shapesEqual(x.shape, shape)) return x;
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(
+      `broadcastTo: target shape ${formatShape(shape)} must hold non-negative integers (broadcasting ${formatShape(x.shape)}).`,
+    );
+  }
   const target = broadcastShapes('broadcastTo', x.shape, shape);
   if (!shapesEqual(target, shape)) {
     throw new ShapeError(

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { wasmDotGeneral } from '../compile/wasm/gemm/dot_general.js';
 import { DtypeError, ShapeError } from '../errors.js';
 import * as layout from '../kernels/layout.js';
 import { matmul } from '../kernels/matmul.js';
@@ -59,11 +60,22 @@ function validate(lhs: ShapedArray, rhs: ShapedArray, p: DotGeneralParams): void
   for (const [what, l, r] of pairs) {
     if (l.length !== r.length)
       throw new ShapeError(`${describe()}: ${what} lists differ in length.`);
+    for (const [side, axes, rank] of [
+      ['left', l, lhs.ndim],
+      ['right', r, rhs.ndim],
+    ] as const) {
+      if (new Set(axes).size !== axes.length) {
+        throw new ShapeError(`${describe()}: ${what} axes of the ${side} operand repeat an axis.`);
+      }
+      const bad = axes.find((a) => !Number.isInteger(a) || a < 0 || a >= rank);
+      if (bad !== undefined) {
+        throw new ShapeError(
+          `${describe()}: ${what} axis ${bad} of the ${side} operand is out of range; valid axes are 0..${rank - 1}.`,
+        );
+      }
+    }
     l.forEach((a, i) => {
       const b = r[i];
-      if (a < 0 || a >= lhs.ndim || b < 0 || b >= rhs.ndim) {
-        throw new ShapeError(`${describe()}: ${what} axis out of range.`);
-      }
       if (lhs.shape[a] !== rhs.shape[b]) {
         throw new ShapeError(
           `${describe()}: ${what} dimension ${a} of the left operand (size ${lhs.shape[a]}) differs ` +
@@ -97,13 +109,19 @@ export const dotGeneralPrim: Primitive<DotGeneralParams> = definePrimitive<DotGe
     // Lay both operands out as [batch, free, contract] · [batch, contract, free] and multiply.
     const lhsFree = remaining(lhs.ndim, p.lhsContracting, p.lhsBatch);
     const rhsFree = remaining(rhs.ndim, p.rhsContracting, p.rhsBatch);
+    const buffer = allocate(out.dtype, out.size);
+    // Large floating products run on the generated WebAssembly GEMM (strided, no copies).
+    const permute = (x: { buffer: TypedArray; shape: readonly number[] }, perm: number[]) =>
+      layout.transpose(x.buffer, x.shape, perm, out.dtype);
+    if (wasmDotGeneral(lhs, rhs, p, out.dtype, buffer, lhsFree, rhsFree, permute)) {
+      return [new ConcreteTensor(buffer, out.shape)];
+    }
     const a = permuted(lhs, [...p.lhsBatch, ...lhsFree, ...p.lhsContracting]);
     const b = permuted(rhs, [...p.rhsBatch, ...p.rhsContracting, ...rhsFree]);
     const batch = sizeOf(p.lhsBatch.map((i) => lhs.shape[i]));
     const m = sizeOf(lhsFree.map((i) => lhs.shape[i]));
     const k = sizeOf(p.lhsContracting.map((i) => lhs.shape[i]));
     const n = sizeOf(rhsFree.map((i) => rhs.shape[i]));
-    const buffer = allocate(out.dtype, out.size);
     matmul(a, b, buffer, batch, m, k, n);
     return [new ConcreteTensor(buffer, out.shape)];
   },

@@ -6,14 +6,18 @@ import * as layout from '../kernels/layout.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import { scalar, tensor } from '../tensor/create.js';
-import { formatShape, normalizeAxis, type Shape } from '../tensor/shape.js';
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import { formatShape, normalizeAxis, type Shape, sizeOf } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { definePrimitive, type Primitive, UndefPrimal } from '../trace/primitive.js';
 import { bind1 } from '../trace/trace.js';
 import { addPrim } from './add.js';
 import { moveAxis, moveBatchAxis, reshapeTo, shiftAxis } from './batching.js';
+import { ge, lt } from './comparisons.js';
+import { checkIndexRange, clampedIndices, fillValue, outOfRange } from './index_range.js';
 import { iotaPrim } from './iota.js';
 import { mulPrim } from './mul.js';
+import { select } from './select.js';
 import { transposePrim } from './transpose.js';
 
 export interface GatherParams {
@@ -32,15 +36,43 @@ function checkIndices(op: string, indices: ShapedArray): void {
   }
 }
 
-function checkRange(op: string, indices: ConcreteTensor, size: number): void {
-  const b = indices.buffer;
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] < 0 || b[i] >= size) {
-      throw new InvalidArgumentError(
-        `${op}: index ${b[i]} at flat position ${i} is out of range for an axis of size ${size}.`,
-      );
-    }
+/**
+ * x.take(indices, axis) with JAX's mode='fill': an out-of-range index (possible only when the
+ * indices were traced: concrete ones are rejected by `take`) yields a slice of `fillValue`
+ * (NaN for floats), never another row's data.
+ */
+function gatherFilled(x: ConcreteTensor, indices: TypedArray, axis: number, out: ShapedArray) {
+  const bad = outOfRange(indices, x.shape[axis]);
+  if (bad.length === 0) return layout.gather(x.buffer, x.shape, indices, axis, out.dtype);
+  const result = layout.gather(x.buffer, x.shape, clampedIndices(indices, bad), axis, out.dtype);
+  const outer = sizeOf(x.shape.slice(0, axis));
+  const inner = sizeOf(x.shape.slice(axis + 1));
+  const k = indices.length;
+  const fill = fillValue(out.dtype);
+  for (let o = 0; o < outer; o++) {
+    for (const j of bad) result.fill(fill, (o * k + j) * inner, (o * k + j + 1) * inner);
   }
+  return result;
+}
+
+/** scatter_add that drops the updates at out-of-range indices (JAX's mode='drop'). */
+function scatterAddDropping(
+  updates: ConcreteTensor,
+  indices: TypedArray,
+  axis: number,
+  shape: Shape,
+  dtype: DType,
+) {
+  const bad = outOfRange(indices, shape[axis]);
+  if (bad.length === 0) return layout.scatterAdd(updates.buffer, shape, indices, axis, dtype);
+  const kept = updates.buffer.slice();
+  const outer = sizeOf(shape.slice(0, axis));
+  const inner = sizeOf(shape.slice(axis + 1));
+  const k = indices.length;
+  for (let o = 0; o < outer; o++) {
+    for (const j of bad) kept.fill(0, (o * k + j) * inner, (o * k + j + 1) * inner);
+  }
+  return layout.scatterAdd(kept, shape, clampedIndices(indices, bad), axis, dtype);
 }
 
 export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>({
@@ -51,13 +83,7 @@ export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>
     return [new ShapedArray(shape, x.dtype)];
   },
   impl([x, indices], { axis }, [out]) {
-    checkRange('take', indices, x.shape[axis]);
-    return [
-      new ConcreteTensor(
-        layout.gather(x.buffer, x.shape, indices.buffer, axis, out.dtype),
-        out.shape,
-      ),
-    ];
+    return [new ConcreteTensor(gatherFilled(x, indices.buffer, axis, out), out.shape)];
   },
   jvp([x, indices], [t], params) {
     return [
@@ -103,12 +129,18 @@ export const gatherPrim: Primitive<GatherParams> = definePrimitive<GatherParams>
 
 const range = (start: number, n: number) => Array.from({ length: n }, (_, i) => start + i);
 
-/** indices[b, ...] + b·n: per-example indices into a [B·n, ...] flattened operand. */
+/**
+ * indices[b, ...] + b·n: per-example indices into a [B·n, ...] flattened operand. An index
+ * outside [0, n) becomes -1, out of range of the flattened axis too: shifted, it would read or
+ * write another example's row instead of being filled (gather) or dropped (scatter_add).
+ */
 function offsetIndices(indices: Tensor, size: number, n: number): Tensor {
   const shape = [size, ...indices.shape.slice(1).map(() => 1)];
   const offsets = bind1(iotaPrim, [], { shape, dimension: 0, dtype: 'int32' });
   const scaled = bind1(mulPrim, [offsets, scalar(n, 'int32')], {});
-  return bind1(addPrim, [indices, scaled], {});
+  const belowN = select(ge(indices, n), -1, indices);
+  const shifted = bind1(addPrim, [belowN, scaled], {});
+  return select(lt(belowN, 0), -1, shifted);
 }
 
 export const scatterAddPrim: Primitive<ScatterAddParams> = definePrimitive<ScatterAddParams>({
@@ -125,10 +157,9 @@ export const scatterAddPrim: Primitive<ScatterAddParams> = definePrimitive<Scatt
     return [new ShapedArray(shape, updates.dtype)];
   },
   impl([updates, indices], { axis, shape }, [out]) {
-    checkRange('scatter_add', indices, shape[axis]);
     return [
       new ConcreteTensor(
-        layout.scatterAdd(updates.buffer, shape, indices.buffer, axis, out.dtype),
+        scatterAddDropping(updates, indices.buffer, axis, shape, out.dtype),
         shape,
       ),
     ];
@@ -174,11 +205,13 @@ export function take(x: Tensor, indices: Tensor | readonly number[], axis = 0): 
     ? tensor(indices as number[], { dtype: 'int32' })
     : (indices as Tensor);
   const ax = normalizeAxis('take', axis, x.ndim, x.shape);
+  if (idx.dtype === 'int32') checkIndexRange('take', idx, x.shape[ax]);
   return bind1(gatherPrim, [x, idx], { axis: ax });
 }
 
 /** Adds slices of `updates` into zeros of `shape` at `indices` along `axis` (repeats add up). */
 export function scatterAdd(updates: Tensor, indices: Tensor, shape: Shape, axis = 0): Tensor {
   const ax = normalizeAxis('scatterAdd', axis, shape.length, shape);
+  if (indices.dtype === 'int32') checkIndexRange('scatterAdd', indices, shape[ax]);
   return bind1(scatterAddPrim, [updates, indices], { axis: ax, shape: [...shape] });
 }

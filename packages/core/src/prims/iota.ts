@@ -41,6 +41,11 @@ export const iotaPrim: Primitive<IotaParams> = definePrimitive<IotaParams>({
 export function iota(shape: Shape, dimension = 0, dtype: DType = 'int32'): Tensor {
   if (shape.length === 0)
     throw new InvalidArgumentError('iota: shape must have at least one axis.');
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new InvalidArgumentError(
+      `iota: shape [${shape.join(',')}] must hold non-negative integers.`,
+    );
+  }
   return bind1(iotaPrim, [], {
     shape: [...shape],
     dimension: normalizeAxis('iota', dimension, shape.length, shape),

@@ -50,6 +50,11 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 }
 
 function inferShape(from: Shape, shape: Shape): number[] {
+  if (!Array.isArray(shape)) {
+    throw new ShapeError(
+      `reshape: target shape ${String(shape)} must be an array of integers (e.g. [${String(shape)}]), reshaping ${formatShape(from)}.`,
+    );
+  }
   const unknown = shape.filter((d) => d === -1).length;
   if (unknown > 1 || shape.some((d) => !Number.isInteger(d) || d < -1)) {
     throw new ShapeError(

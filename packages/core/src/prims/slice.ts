@@ -24,11 +24,18 @@ export const slicePrim: Primitive<SliceParams> = definePrimitive<SliceParams>({
       starts.length === x.ndim &&
       limits.length === x.ndim &&
       steps.length === x.ndim &&
-      starts.every((s, i) => s >= 0 && s <= limits[i] && limits[i] <= x.shape[i] && steps[i] >= 1);
+      starts.every(
+        (s, i) =>
+          [s, limits[i], steps[i]].every(Number.isInteger) &&
+          s >= 0 &&
+          s <= limits[i] &&
+          limits[i] <= x.shape[i] &&
+          steps[i] >= 1,
+      );
     if (!ok) {
       throw new ShapeError(
         `slice: window [${starts}]..[${limits}] step [${steps}] does not fit ${x}; each axis needs ` +
-          '0 ≤ start ≤ limit ≤ size and step ≥ 1.',
+          'integers with 0 ≤ start ≤ limit ≤ size and step ≥ 1.',
       );
     }
     const shape = starts.map((s, i) => Math.max(0, Math.ceil((limits[i] - s) / steps[i])));

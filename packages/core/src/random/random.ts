@@ -18,6 +18,15 @@ import type { Tensor } from '../tensor/tensor.js';
 import { bind1 } from '../trace/trace.js';
 import { randomBitsPrim, randomUniformPrim } from './prims.js';
 
+/** Rejects a sample shape that is not a list of non-negative integers, naming the sampler. */
+function checkShape(fn: string, shape: Shape): void {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new InvalidArgumentError(
+      `random.${fn}: shape ${Array.isArray(shape) ? `[${shape.join(',')}]` : String(shape)} must be an array of non-negative integers.`,
+    );
+  }
+}
+
 /**
  * A PRNG key (int32[2]) from an integer seed. Keys are values: the same key always gives the
  * same numbers, so derive fresh keys with `split` instead of reusing one.
@@ -40,6 +49,7 @@ export function split(k: Tensor, n = 2): Tensor[] {
 
 /** Raw 32-bit random words (as int32). */
 export function bits(k: Tensor, shape: Shape): Tensor {
+  checkShape('bits', shape);
   return bind1(randomBitsPrim, [k], { shape: [...shape], dtype: 'int32' });
 }
 
@@ -49,6 +59,7 @@ export function uniform(
   shape: Shape,
   options: { minval?: number; maxval?: number; dtype?: DType } = {},
 ): Tensor {
+  checkShape('uniform', shape);
   const { minval = 0, maxval = 1, dtype = 'float32' } = options;
   const u = bind1(randomUniformPrim, [k], { shape: [...shape], dtype });
   return minval === 0 && maxval === 1 ? u : add(mul(u, maxval - minval), minval);
@@ -62,6 +73,7 @@ export function normal(
   shape: Shape,
   options: { dtype?: DType; mean?: number; std?: number } = {},
 ): Tensor {
+  checkShape('normal', shape);
   const { dtype = 'float32', mean = 0, std = 1 } = options;
   const u = bind1(randomUniformPrim, [k], { shape: [2, ...shape], dtype });
   const size = shape.reduce((a, b) => a * b, 1);
@@ -75,10 +87,20 @@ export function normal(
 
 /** Booleans that are true with probability `p`. */
 export function bernoulli(k: Tensor, p: TensorLike, shape: Shape): Tensor {
+  if (typeof p === 'number' && !(p >= 0 && p <= 1)) {
+    throw new InvalidArgumentError(
+      `random.bernoulli: p must be a probability in [0, 1], got ${p}.`,
+    );
+  }
   return lt(uniform(k, shape), p);
 }
 
 /** A random permutation of 0..n−1 (int32). */
 export function permutation(k: Tensor, n: number): Tensor {
+  if (!Number.isInteger(n) || n < 0) {
+    throw new InvalidArgumentError(
+      `random.permutation: n must be a non-negative integer, got ${n}.`,
+    );
+  }
   return argsort(uniform(k, [n], { dtype: 'float64' }));
 }

@@ -88,7 +88,7 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
           `(${sizeOf(shape)} elements).`,
       );
     }
-    const buffer = allocate(dtype, typed.length);
+    const buffer = allocate(dtype, typed.length, 'tensor', shape);
     for (let i = 0; i < typed.length; i++) buffer[i] = castScalar(typed[i], dtype);
     return new ConcreteTensor(buffer, [...shape]);
   }
@@ -105,25 +105,29 @@ export function tensor(data: TensorData, options: TensorOptions = {}): Tensor {
     }
     shape = [...options.shape];
   }
-  const buffer = allocate(dtype, values.length);
+  const buffer = allocate(dtype, values.length, 'tensor', shape);
   for (let i = 0; i < values.length; i++) buffer[i] = castScalar(values[i], dtype);
   return new ConcreteTensor(buffer, shape);
 }
 
 /** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, dtype: DType = 'float32'): Tensor {
-  checkShape('full', shape);
-  const buffer = allocate(checkDtype('full', dtype), sizeOf(shape));
-  buffer.fill(castScalar(value, dtype));
+  return filled('full', shape, value, dtype);
+}
+
+function filled(op: string, shape: Shape, value: number, dtype: DType): Tensor {
+  checkShape(op, shape);
+  const buffer = allocate(checkDtype(op, dtype), sizeOf(shape), op, shape);
+  if (value !== 0) buffer.fill(castScalar(value, dtype));
   return new ConcreteTensor(buffer, [...shape]);
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return full(shape, 0, dtype);
+  return filled('zeros', shape, 0, dtype);
 }
 
 export function ones(shape: Shape, dtype: DType = 'float32'): Tensor {
-  return full(shape, 1, dtype);
+  return filled('ones', shape, 1, dtype);
 }
 
 /** Zeros with the shape and dtype of `x` (works on tracers too: only the type is read). */
@@ -143,7 +147,7 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const dt = dtype ?? ([start, stop, step].every(Number.isInteger) ? 'int32' : 'float32');
-  const buffer = allocate(checkDtype('arange', dt), n);
+  const buffer = allocate(checkDtype('arange', dt), n, 'arange');
   for (let i = 0; i < n; i++) buffer[i] = castScalar(start + i * step, dt);
   return new ConcreteTensor(buffer, [n]);
 }
@@ -158,7 +162,7 @@ export function linspace(
   if (!Number.isInteger(num) || num < 0) {
     throw new InvalidArgumentError(`linspace: num must be a non-negative integer, got ${num}.`);
   }
-  const buffer = allocate(checkDtype('linspace', dtype), num);
+  const buffer = allocate(checkDtype('linspace', dtype), num, 'linspace');
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) buffer[i] = castScalar(start + i * step, dtype);
   return new ConcreteTensor(buffer, [num]);
@@ -167,7 +171,7 @@ export function linspace(
 /** The n×m identity matrix (m defaults to n). */
 export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
   checkShape('eye', [n, m]);
-  const buffer = allocate(checkDtype('eye', dtype), n * m);
+  const buffer = allocate(checkDtype('eye', dtype), n * m, 'eye', [n, m]);
   for (let i = 0; i < Math.min(n, m); i++) buffer[i * m + i] = 1;
   return new ConcreteTensor(buffer, [n, m]);
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import { DtypeError } from '../errors.js';
+import { checkAllocation, engineRefused } from './allocation_limit.js';
 
 /** The element types Loom supports. float32 is the default; float64 runs end to end. */
 export type DType = 'float32' | 'float64' | 'int32' | 'bool';
@@ -16,16 +17,40 @@ export function isDType(x: unknown): x is DType {
   return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
 }
 
-export function allocate(dtype: DType, size: number): TypedArray {
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(size);
-    case 'float64':
-      return new Float64Array(size);
-    case 'int32':
-      return new Int32Array(size);
-    case 'bool':
-      return new Uint8Array(size);
+const BYTES_PER_ELEMENT: Record<DType, number> = { float32: 4, float64: 8, int32: 4, bool: 1 };
+
+/** Bytes one element of `dtype` takes. */
+export function itemSize(dtype: DType): number {
+  return BYTES_PER_ELEMENT[dtype];
+}
+
+/**
+ * A zeroed typed array of `size` elements. Checked against the allocation limit first
+ * (`setAllocationLimit`), so an absurd shape is an AllocationError naming `op` and `shape`
+ * instead of a raw RangeError or gigabytes silently filled.
+ */
+export function allocate(
+  dtype: DType,
+  size: number,
+  op = 'allocate',
+  shape?: readonly number[],
+): TypedArray {
+  const site = { op, shape, dtype, size, bytesPerElement: BYTES_PER_ELEMENT[dtype] };
+  checkAllocation(site);
+  try {
+    switch (dtype) {
+      case 'float32':
+        return new Float32Array(size);
+      case 'float64':
+        return new Float64Array(size);
+      case 'int32':
+        return new Int32Array(size);
+      case 'bool':
+        return new Uint8Array(size);
+    }
+  } catch (e) {
+    if (e instanceof RangeError) throw engineRefused(site, e);
+    throw e;
   }
 }
 

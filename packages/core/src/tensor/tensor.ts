@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import { ShapeError } from '../errors.js';
 import type { ShapedArray } from './aval.js';
 import type { DType, TypedArray } from './dtype.js';
 import type { Shape } from './shape.js';
@@ -52,7 +53,7 @@ export abstract class Tensor {
   item(): number {
     const buffer = this.concrete('item()').buffer;
     if (buffer.length !== 1) {
-      throw new RangeError(
+      throw new ShapeError(
         `item(): the tensor has shape [${this.shape.join(',')}] (${buffer.length} elements); ` +
           'item() needs exactly one. Index or reduce it first.',
       );

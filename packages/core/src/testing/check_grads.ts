@@ -160,6 +160,23 @@ export function checkGrads<A extends unknown[]>(
   options: CheckGradsOptions = {},
 ): void {
   const f = fn as unknown as Fn;
+  if (!Array.isArray(args)) {
+    throw new InvalidArgumentError(
+      `checkGrads: args must be an array of the function's arguments (e.g. [x]), got ${typeof args}.`,
+    );
+  }
+  const { order: rawOrder = 1, modes: rawModes = ['fwd', 'rev'] } = options;
+  if (!Number.isInteger(rawOrder) || rawOrder < 1) {
+    throw new InvalidArgumentError(
+      `checkGrads: order must be a positive integer, got ${rawOrder}.`,
+    );
+  }
+  const badMode = rawModes.find((m) => m !== 'fwd' && m !== 'rev');
+  if (badMode !== undefined) {
+    throw new InvalidArgumentError(
+      `checkGrads: modes may hold only 'fwd' and 'rev', got ${JSON.stringify(badMode)}.`,
+    );
+  }
   const leaves = args.flatMap(treeLeaves);
   if (leaves.length === 0)
     throw new InvalidArgumentError('checkGrads: no tensor arguments to check.');

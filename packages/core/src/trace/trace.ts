@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+import { debugFlags } from '../debug/config.js';
+import { checkFloatingPoint } from '../debug/nans.js';
 import { ConcretizationError, TracerLeakError } from '../errors.js';
 import type { ShapedArray } from '../tensor/aval.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
@@ -71,8 +73,11 @@ export class EvalTrace extends Trace {
 
   processPrimitive(prim: Primitive, tensors: Tensor[], params: Params): Tensor[] {
     const avals: ShapedArray[] = tensors.map((t) => t.aval);
-    const outs = prim.abstractEval(avals, params);
-    return prim.impl(tensors as ConcreteTensor[], params, outs);
+    const outAvals = prim.abstractEval(avals, params);
+    const outs = prim.impl(tensors as ConcreteTensor[], params, outAvals);
+    // config.update('debugNans', true): the one branch the hot path pays when it is off.
+    if (debugFlags.checkValues) checkFloatingPoint(prim.name, tensors as ConcreteTensor[], outs);
+    return outs;
   }
 }
 

@@ -5,6 +5,7 @@ import {
   NonScalarOutputError,
   TreeStructureError,
 } from '../errors.js';
+import { checkOptionKeys } from '../options.js';
 import { ones, zeros } from '../tensor/create.js';
 import { isFloat } from '../tensor/dtype.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -55,7 +56,10 @@ function splitAux(op: string, result: unknown, hasAux: boolean): [Tensor, unknow
   return [result[0] as Tensor, result[1]];
 }
 
+const GRAD_OPTION_KEYS = ['argnums', 'hasAux'];
+
 function valueAndGradImpl(op: string, f: (...args: never[]) => unknown, options: GradOptions) {
+  checkOptionKeys(op, options, GRAD_OPTION_KEYS);
   const hasAux = options.hasAux ?? false;
   return (...args: unknown[]): [unknown, unknown] => {
     const argnums = normalizeArgnums(op, options.argnums ?? 0, args.length);

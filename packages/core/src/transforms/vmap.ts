@@ -11,6 +11,7 @@ import {
 import { evalJaxpr } from '../ir/eval.js';
 import type { ClosedJaxpr, Jaxpr } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
+import { checkOptionKeys } from '../options.js';
 import { type BatchDim, moveBatchAxis } from '../prims/batching.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { formatShape } from '../tensor/shape.js';
@@ -267,6 +268,8 @@ function outName(path: string): string {
   return path === '' ? 'the output' : `the output at ${path}`;
 }
 
+const VMAP_OPTION_KEYS = ['inAxes', 'outAxes', 'axisSize'];
+
 /**
  * Vectorising map: `vmap(f)(xs)` applies `f` to every slice of `xs` along its batch axis and
  * stacks the results, but runs as one batched computation (a matmul by a shared weight stays one
@@ -279,6 +282,7 @@ export function vmap<A extends unknown[], R>(
   f: (...args: A) => R,
   options: VmapOptions = {},
 ): (...args: A) => R {
+  checkOptionKeys('vmap', options, VMAP_OPTION_KEYS);
   const { inAxes = 0, outAxes = 0 } = options;
   return (...args: A): R => {
     const specs: AxisSpec = Array.isArray(inAxes) ? inAxes : args.map(() => inAxes);

@@ -40,11 +40,21 @@ type Params = { embed: EmbeddingParams; cell: unknown; out: LinearParams };
 
 function loadText(options: RunOptions): string {
   if (!options.text) return defaultCorpus({ seed: options.seed });
+  let text: string;
   try {
-    return readFileSync(options.text, 'utf8');
+    text = readFileSync(options.text, 'utf8');
   } catch (e) {
     throw new ExampleError(`cannot read --text ${options.text}: ${(e as Error).message}`);
   }
+  // Checked here so the user hears about their file, not about charCorpus's window options.
+  const length = Array.from(text).length;
+  if (length < SEQ + 1) {
+    throw new ExampleError(
+      `--text ${options.text} has ${length} characters; char-rnn trains on windows of ` +
+        `${SEQ + 1}, so the text needs at least ${SEQ + 1}.`,
+    );
+  }
+  return text;
 }
 
 export const charRnnProgram: Program = {

@@ -4,6 +4,7 @@ import { zeros as zerosInit } from '../init/basic.js';
 import type { Initializer } from '../init/initializer.js';
 import { orthogonal } from '../init/orthogonal.js';
 import { glorotUniform } from '../init/variance_scaling.js';
+import { checkConfig } from '../validate.js';
 import type { Cell, CellConfig } from './cell.js';
 import { splitLast } from './gates.js';
 
@@ -37,6 +38,10 @@ export interface GruConfig extends CellConfig {
  */
 export const gruCell: Cell<GruParams, Tensor, GruConfig> = {
   init(key, config) {
+    checkConfig('gruCell.init', config, {
+      sizes: ['inFeatures', 'hiddenSize'],
+      initializers: ['inputInit', 'recurrentInit', 'biasInit'],
+    });
     const { inFeatures, hiddenSize: h, dtype = 'float32' } = config;
     const [kx, kh, kbx, kbh] = random.split(key, 4);
     const biasInit = config.biasInit ?? zerosInit;

@@ -3,6 +3,7 @@ import { random, sigmoid, type Tensor, tanh, tensor, zeros } from '@loom/core';
 import type { Initializer } from '../init/initializer.js';
 import { orthogonal } from '../init/orthogonal.js';
 import { glorotUniform } from '../init/variance_scaling.js';
+import { checkConfig } from '../validate.js';
 import type { Cell, CellConfig } from './cell.js';
 import { splitLast } from './gates.js';
 
@@ -47,6 +48,11 @@ export interface LstmConfig extends CellConfig {
  */
 export const lstmCell: Cell<LstmParams, LstmCarry, LstmConfig> = {
   init(key, config) {
+    checkConfig('lstmCell.init', config, {
+      sizes: ['inFeatures', 'hiddenSize'],
+      initializers: ['inputInit', 'recurrentInit'],
+      numbers: ['forgetBias'],
+    });
     const { inFeatures, hiddenSize: h, dtype = 'float32', forgetBias = 1 } = config;
     const [kx, kh] = random.split(key);
     const b = new Float64Array(4 * h);

@@ -5,6 +5,7 @@ import type { Initializer } from '../init/initializer.js';
 import { identity } from '../init/orthogonal.js';
 import { glorotUniform } from '../init/variance_scaling.js';
 import { type ActivationName, activation } from '../layers/activations.js';
+import { checkConfig } from '../validate.js';
 import type { Cell, CellConfig } from './cell.js';
 
 /** Parameters of the simple (Elman) RNN cell. */
@@ -39,6 +40,10 @@ export function makeRnnCell(options: RnnCellOptions = {}): Cell<RnnParams, Tenso
   const act = activation(options.activation ?? 'tanh');
   return {
     init(key, config) {
+      checkConfig('rnnCell.init', config, {
+        sizes: ['inFeatures', 'hiddenSize'],
+        initializers: ['inputInit', 'recurrentInit', 'biasInit'],
+      });
       const { inFeatures, hiddenSize, dtype = 'float32' } = config;
       const [kx, kh, kb] = random.split(key, 3);
       const inputInit = config.inputInit ?? options.inputInit ?? glorotUniform;

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib';
 import { fc, test as ftest } from '@fast-check/vitest';
 import {
   type DType,
@@ -108,8 +109,11 @@ describe('exact bytes', () => {
   test('a tiny tree against a header built by hand', () => {
     const t = { b: tensor([1, -2], { dtype: 'int32' }), a: tensor(1.5), c: null };
     const bytes = saveCheckpoint(t, { format: 'loom' });
+    // Digests from zlib (an independent CRC-32) over each tensor's little-endian bytes.
+    const crc = (b: number[]) => zlib.crc32(new Uint8Array(b)).toString(16).padStart(8, '0');
     const json =
-      '{"__metadata__":{"format":"loom"},' +
+      `{"__metadata__":{"format":"loom","loom.crc32.a":"${crc([0x00, 0x00, 0xc0, 0x3f])}",` +
+      `"loom.crc32.b":"${crc([1, 0, 0, 0, 0xfe, 0xff, 0xff, 0xff])}"},` +
       '"a":{"dtype":"F32","shape":[],"data_offsets":[0,4]},' +
       '"b":{"dtype":"I32","shape":[2],"data_offsets":[4,12]}}';
     const padded = json.padEnd(Math.ceil(json.length / 8) * 8, ' ');

@@ -12,3 +12,9 @@ export class CheckpointFormatError extends CheckpointError {}
  * mis-typed tensors (all of them are listed in one message).
  */
 export class CheckpointMismatchError extends CheckpointError {}
+
+/**
+ * The bytes of one or more tensors do not match the CRC-32 digests Loom's writer recorded in
+ * `__metadata__` (a flipped bit, a torn or partial copy); the message names every damaged tensor.
+ */
+export class CheckpointIntegrityError extends CheckpointError {}

@@ -51,3 +51,10 @@ export const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 
 export function tensorName(path: string): string {
   return path.startsWith('.') ? path.slice(1) : path;
 }
+
+/**
+ * Loom's writer stores a CRC-32 of every tensor's bytes in `__metadata__` under this prefix
+ * followed by the tensor name (`loom.crc32.params.w` → 8 hex digits), so a damaged file names
+ * the damaged tensors. Files without these keys (other writers) load unverified.
+ */
+export const DIGEST_PREFIX = 'loom.crc32.';

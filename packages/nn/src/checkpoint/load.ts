@@ -1,7 +1,13 @@
 // SPDX-License-Identifier: MIT
 import { type DType, ShapedArray, Tensor, type TypedArray, tensor, tree } from '@loom/core';
-import { CheckpointFormatError, CheckpointMismatchError } from './errors.js';
+import { crc32Hex } from './crc32.js';
 import {
+  CheckpointFormatError,
+  CheckpointIntegrityError,
+  CheckpointMismatchError,
+} from './errors.js';
+import {
+  DIGEST_PREFIX,
   FROM_SAFETENSORS,
   type HeaderEntry,
   ITEM_SIZE,
@@ -10,6 +16,7 @@ import {
   type SafetensorsDtype,
   TO_SAFETENSORS,
 } from './format.js';
+import { checkDataLayout } from './layout.js';
 import { namedLeaves } from './save.js';
 
 /** A parsed safetensors file: its entries, metadata, and where the data section starts. */
@@ -92,7 +99,13 @@ function parse(bytes: Uint8Array): Parsed {
     }
     const [begin, end] = offsets;
     const expected = shape.reduce((a, b) => a * b, 1) * ITEM_SIZE[dtype];
-    if (end < begin || end - begin !== expected) {
+    if (end < begin) {
+      throw new CheckpointFormatError(
+        `loadCheckpoint: tensor ${JSON.stringify(name)} has unsorted data_offsets ` +
+          `[${begin}, ${end}]: the end comes before the beginning.`,
+      );
+    }
+    if (end - begin !== expected) {
       throw new CheckpointFormatError(
         `loadCheckpoint: tensor ${JSON.stringify(name)} (${dtype} [${shape.join(', ')}]) needs ` +
           `${expected} bytes but its data_offsets [${begin}, ${end}] span ${end - begin}.`,
@@ -106,6 +119,7 @@ function parse(bytes: Uint8Array): Parsed {
     }
     entries.set(name, { dtype, shape, data_offsets: [begin, end] });
   }
+  checkDataLayout(entries, dataLength);
   return { entries, metadata, dataStart };
 }
 
@@ -148,7 +162,8 @@ function typeOf(leaf: unknown): { shape: readonly number[]; dtype: DType } | und
  * bytes or an unreadable header raise `CheckpointFormatError`.
  */
 export function loadCheckpoint<T>(bytes: Uint8Array, template: T): T {
-  const { entries, dataStart } = parse(bytes);
+  const parsed = parse(bytes);
+  const { entries, dataStart } = parsed;
   const [names, leaves] = namedLeaves('loadCheckpoint', template);
   const [, def] = tree.flatten(template);
   const problems: string[] = [];
@@ -189,6 +204,7 @@ export function loadCheckpoint<T>(bytes: Uint8Array, template: T): T {
         `problem${problems.length === 1 ? '' : 's'}):\n  ${problems.join('\n  ')}`,
     );
   }
+  verifyDigests(bytes, parsed);
   const loaded = names.map((name, i) => {
     const entry = entries.get(name)!;
     const want = types[i]!;
@@ -197,9 +213,49 @@ export function loadCheckpoint<T>(bytes: Uint8Array, template: T): T {
   return tree.unflatten<T>(def, loaded);
 }
 
-/** The `__metadata__` string map of a checkpoint (empty when there is none). */
+/**
+ * The `__metadata__` string map of a checkpoint (empty when there is none), without the
+ * per-tensor digests Loom's writer adds (`loom.crc32.*`).
+ */
 export function checkpointMetadata(bytes: Uint8Array): Record<string, string> {
-  return { ...parse(bytes).metadata };
+  const entries = Object.entries(parse(bytes).metadata);
+  return Object.fromEntries(entries.filter(([k]) => !k.startsWith(DIGEST_PREFIX)));
+}
+
+/**
+ * Checks every tensor that has a recorded CRC-32 (`loom.crc32.<name>`) against its bytes and
+ * raises CheckpointIntegrityError naming all damaged tensors. Files without digests (other
+ * writers) pass unverified; a digest for a tensor the file lacks, or one that is not 8 hex
+ * digits, is a damaged header.
+ */
+function verifyDigests(bytes: Uint8Array, { entries, metadata, dataStart }: Parsed): void {
+  const damaged: string[] = [];
+  for (const [key, stored] of Object.entries(metadata)) {
+    if (!key.startsWith(DIGEST_PREFIX)) continue;
+    const name = key.slice(DIGEST_PREFIX.length);
+    const entry = entries.get(name);
+    if (entry === undefined || !/^[0-9a-f]{8}$/.test(stored)) {
+      damaged.push(
+        entry === undefined
+          ? `${key}: a digest for a tensor the file does not hold`
+          : `${key}: the digest ${JSON.stringify(stored)} is not 8 hex digits`,
+      );
+      continue;
+    }
+    const [begin, end] = entry.data_offsets;
+    const actual = crc32Hex(bytes.subarray(dataStart + begin, dataStart + end));
+    if (actual !== stored) {
+      damaged.push(
+        `${name} (data_offsets [${begin}, ${end}]): CRC-32 ${actual}, recorded ${stored}`,
+      );
+    }
+  }
+  if (damaged.length > 0) {
+    throw new CheckpointIntegrityError(
+      `loadCheckpoint: ${damaged.length} damaged tensor${damaged.length === 1 ? '' : 's'} ` +
+        `(the bytes no longer match the digests written with them):\n  ${damaged.join('\n  ')}`,
+    );
+  }
 }
 
 /** Names, dtypes and shapes stored in a checkpoint, in header order (for inspection). */

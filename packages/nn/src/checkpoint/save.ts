@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 import { InvalidArgumentError, Tensor, TreeStructureError, tree } from '@loom/core';
+import { crc32Hex } from './crc32.js';
 import {
   ALIGNMENT,
+  DIGEST_PREFIX,
   type HeaderEntry,
   ITEM_SIZE,
   LITTLE_ENDIAN,
@@ -30,41 +32,52 @@ export function namedLeaves(op: string, t: unknown): [string[], unknown[]] {
   return [names, leaves];
 }
 
-function writeData(out: Uint8Array, offset: number, t: Tensor): void {
+/** The little-endian bytes of `t`'s data, as the file stores them. */
+function bytesOf(t: Tensor): Uint8Array {
   const data = t.data();
   if (LITTLE_ENDIAN || data.BYTES_PER_ELEMENT === 1) {
-    out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
-    return;
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
-  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  const out = new Uint8Array(data.byteLength);
+  const view = new DataView(out.buffer);
   for (let i = 0; i < data.length; i++) {
-    const at = offset + i * data.BYTES_PER_ELEMENT;
+    const at = i * data.BYTES_PER_ELEMENT;
     if (data instanceof Float64Array) view.setFloat64(at, data[i], true);
     else if (data instanceof Float32Array) view.setFloat32(at, data[i], true);
     else view.setInt32(at, data[i], true);
+  }
+  return out;
+}
+
+function checkMetadata(metadata: Record<string, string>): void {
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== 'string') {
+      throw new InvalidArgumentError(
+        `saveCheckpoint: metadata values must be strings; ${JSON.stringify(k)} is ${typeof v}.`,
+      );
+    }
+    if (k.startsWith(DIGEST_PREFIX)) {
+      throw new InvalidArgumentError(
+        `saveCheckpoint: metadata key ${JSON.stringify(k)} uses the prefix ${DIGEST_PREFIX}, ` +
+          'reserved for the per-tensor digests Loom writes; rename it.',
+      );
+    }
   }
 }
 
 /**
  * Serializes a tree of tensors (parameters, optimizer states, or both, e.g. `{ params, opt }`)
  * to safetensors bytes. Tensor names are the key paths (`params.cell.wx`, `opt[0].mu.w`); null
- * subtrees are skipped. `metadata` is stored as the header's `__metadata__` (strings only).
+ * subtrees are skipped. `metadata` is stored as the header's `__metadata__` (strings only), next
+ * to a CRC-32 of each tensor's bytes (`loom.crc32.<name>`) that `loadCheckpoint` verifies.
  * Browser-safe: no Node APIs. Use `saveCheckpointFile` from `@loom/nn/node` to write a file.
  */
-export function saveCheckpoint(t: unknown, metadata?: Record<string, string>): Uint8Array {
+export function saveCheckpoint(t: unknown, metadata: Record<string, string> = {}): Uint8Array {
   const [names, leaves] = namedLeaves('saveCheckpoint', t);
-  const header: Record<string, HeaderEntry | Record<string, string>> = {};
-  if (metadata !== undefined) {
-    for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== 'string') {
-        throw new InvalidArgumentError(
-          `saveCheckpoint: metadata values must be strings; ${JSON.stringify(k)} is ${typeof v}.`,
-        );
-      }
-    }
-    header[METADATA_KEY] = { ...metadata };
-  }
-  const tensors: Tensor[] = [];
+  checkMetadata(metadata);
+  const meta: Record<string, string> = { ...metadata };
+  const header: Record<string, HeaderEntry | Record<string, string>> = { [METADATA_KEY]: meta };
+  const blocks: Uint8Array[] = [];
   let offset = 0;
   leaves.forEach((leaf, i) => {
     if (!(leaf instanceof Tensor)) {
@@ -75,10 +88,13 @@ export function saveCheckpoint(t: unknown, metadata?: Record<string, string>): U
     }
     const dtype = TO_SAFETENSORS[leaf.dtype];
     const size = leaf.size * ITEM_SIZE[dtype];
+    const block = bytesOf(leaf);
     header[names[i]] = { dtype, shape: [...leaf.shape], data_offsets: [offset, offset + size] };
+    meta[`${DIGEST_PREFIX}${names[i]}`] = crc32Hex(block);
     offset += size;
-    tensors.push(leaf);
+    blocks.push(block);
   });
+  if (Object.keys(meta).length === 0) delete header[METADATA_KEY];
   const json = new TextEncoder().encode(JSON.stringify(header));
   // Pad with spaces so the data section starts 8-byte aligned (8 + n is a multiple of 8).
   const n = Math.ceil(json.length / ALIGNMENT) * ALIGNMENT;
@@ -86,9 +102,10 @@ export function saveCheckpoint(t: unknown, metadata?: Record<string, string>): U
   new DataView(out.buffer).setBigUint64(0, BigInt(n), true);
   out.set(json, 8);
   out.fill(0x20, 8 + json.length, 8 + n);
-  tensors.forEach((t, i) => {
-    const entry = header[names[i]] as HeaderEntry;
-    writeData(out, 8 + n + entry.data_offsets[0], t);
-  });
+  let at = 8 + n;
+  for (const block of blocks) {
+    out.set(block, at);
+    at += block.length;
+  }
   return out;
 }

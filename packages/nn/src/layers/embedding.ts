@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-import { type DType, DtypeError, type Tensor, take } from '@loom/core';
+import { checkIndexRange, type DType, DtypeError, type Tensor, take } from '@loom/core';
 import { normal } from '../init/basic.js';
 import type { Initializer } from '../init/initializer.js';
+import { checkConfig } from '../validate.js';
 
 /** Parameters of an embedding: one row of `table` [numEmbeddings, features] per token id. */
 export interface EmbeddingParams {
@@ -24,6 +25,10 @@ export interface EmbeddingConfig {
 export const embedding = {
   /** Draws `{ table: [numEmbeddings, features] }`. */
   init(key: Tensor, config: EmbeddingConfig): EmbeddingParams {
+    checkConfig('embedding.init', config, {
+      sizes: ['numEmbeddings', 'features'],
+      initializers: ['init'],
+    });
     const { numEmbeddings, features, dtype = 'float32' } = config;
     return { table: (config.init ?? normal(1))(key, [numEmbeddings, features], dtype) };
   },
@@ -34,6 +39,8 @@ export const embedding = {
         `embedding.apply: ids have dtype ${ids.dtype}; they must be int32 token ids (use astype).`,
       );
     }
+    // Named here so the error points at the layer; traced ids out of range give NaN rows.
+    checkIndexRange('embedding.apply', ids, params.table.shape[0], 'id');
     return take(params.table, ids, 0);
   },
 };

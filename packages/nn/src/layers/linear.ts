@@ -3,6 +3,7 @@ import { type DType, random, type Tensor } from '@loom/core';
 import { zeros } from '../init/basic.js';
 import type { Initializer } from '../init/initializer.js';
 import { glorotUniform } from '../init/variance_scaling.js';
+import { checkConfig } from '../validate.js';
 
 /** Parameters of a dense layer: `w` is [in, out] (so `x · w` needs no transpose), `b` is [out]. */
 export interface LinearParams {
@@ -30,6 +31,11 @@ export interface LinearConfig {
 export const linear = {
   /** Draws `{ w: [in, out], b: [out] }` (no `b` when `bias` is false). */
   init(key: Tensor, config: LinearConfig): LinearParams {
+    checkConfig('linear.init', config, {
+      sizes: ['inFeatures', 'outFeatures'],
+      initializers: ['init', 'biasInit'],
+      booleans: ['bias'],
+    });
     const { inFeatures, outFeatures, bias = true, dtype = 'float32' } = config;
     const [kw, kb] = random.split(key);
     const w = (config.init ?? glorotUniform)(kw, [inFeatures, outFeatures], dtype);

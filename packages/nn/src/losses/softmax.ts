@@ -1,5 +1,13 @@
 // SPDX-License-Identifier: MIT
-import { DtypeError, logSoftmax, oneHot, ShapeError, sum, type Tensor } from '@loom/core';
+import {
+  checkIndexRange,
+  DtypeError,
+  logSoftmax,
+  oneHot,
+  ShapeError,
+  sum,
+  type Tensor,
+} from '@loom/core';
 import { type LossOptions, reduceLoss } from './reduce.js';
 import { sameShape } from './regression.js';
 
@@ -20,7 +28,7 @@ export function softmaxCrossEntropy(
 
 /**
  * `softmaxCrossEntropy` with int32 class indices: logits [..., C], labels [...] in [0, C).
- * Per example −logSoftmax(z)[label]. Unreduced shape: [...] (e.g. [T, B] for a language model,
+ * Per example −logSoftmax(z)[label]. A label outside [0, C) is an IndexError (NaN when traced). Unreduced shape: [...] (e.g. [T, B] for a language model,
  * where `weights` can mask padding).
  */
 export function sparseSoftmaxCrossEntropy(
@@ -45,6 +53,9 @@ export function sparseSoftmaxCrossEntropy(
     );
   }
   const classes = logits.shape[logits.ndim - 1];
+  // Concrete labels are checked here, naming this loss; traced ones get a NaN loss from oneHot
+  // (never the zero loss an all-zero one-hot row would give).
+  checkIndexRange('sparseSoftmaxCrossEntropy', labels, classes, 'label');
   const picked = sum(oneHot(labels, classes, logits.dtype).mul(logSoftmax(logits, -1)), -1);
   return reduceLoss('sparseSoftmaxCrossEntropy', picked.neg(), options);
 }

@@ -1,7 +1,21 @@
 // SPDX-License-Identifier: MIT
 // Ready-made optimizers (optax's alias.py): each is a chain of transformations ending in
 // scaleByLearningRate, so the updates already include −lr and go straight to applyUpdates.
+import * as E from 'fp-ts/lib/Either.js';
+import { booleanOf, numberIn } from '../validate.js';
 import { chain, type GradientTransformation } from './base.js';
+import {
+  ADAM_KEYS,
+  adamChecks,
+  checkLearningRate,
+  checkOptions,
+  momentumChecks,
+  RMS_KEYS,
+  RSS_KEYS,
+  rmsChecks,
+  rssChecks,
+  ZERO_IN,
+} from './options.js';
 import type { ScalarOrSchedule } from './schedule.js';
 import {
   type AdamState,
@@ -35,6 +49,8 @@ export function sgd(
   lr: ScalarOrSchedule,
   options: SgdOptions = {},
 ): GradientTransformation<unknown[]> {
+  checkLearningRate('sgd', lr);
+  checkOptions('sgd', options, ['momentum', 'nesterov'], momentumChecks('sgd'));
   if (options.momentum === undefined) return chain(scaleByLearningRate(lr));
   return chain(
     trace({ decay: options.momentum, nesterov: options.nesterov ?? false }),
@@ -62,6 +78,15 @@ export function rmsprop(
   lr: ScalarOrSchedule,
   options: RmspropOptions = {},
 ): GradientTransformation<unknown[]> {
+  checkLearningRate('rmsprop', lr);
+  checkOptions('rmsprop', options, [...RMS_KEYS, 'centered', 'momentum', 'nesterov'], (o) => [
+    ...rmsChecks('rmsprop')(o),
+    ...momentumChecks('rmsprop')(o),
+    () =>
+      o.centered === undefined
+        ? E.right(undefined)
+        : E.map(() => undefined)(booleanOf('rmsprop', 'centered', o.centered)),
+  ]);
   const { centered = false, momentum, nesterov = false, ...rms } = options;
   const scaling = centered ? scaleByStddev(rms) : scaleByRms(rms);
   if (momentum === undefined) return chain(scaling, scaleByLearningRate(lr));
@@ -76,6 +101,8 @@ export function adagrad(
   lr: ScalarOrSchedule,
   options: ScaleByRssOptions = {},
 ): GradientTransformation<[{ sumOfSquares: unknown }, LrState]> {
+  checkLearningRate('adagrad', lr);
+  checkOptions('adagrad', options, RSS_KEYS, rssChecks('adagrad'));
   return chain(scaleByRss(options), scaleByLearningRate(lr));
 }
 
@@ -89,6 +116,8 @@ export function adam(
   lr: ScalarOrSchedule,
   options: ScaleByAdamOptions = {},
 ): GradientTransformation<[AdamState, LrState]> {
+  checkLearningRate('adam', lr);
+  checkOptions('adam', options, ADAM_KEYS, adamChecks('adam'));
   return chain(scaleByAdam(options), scaleByLearningRate(lr));
 }
 
@@ -107,6 +136,14 @@ export function adamw(
   lr: ScalarOrSchedule,
   options: AdamwOptions = {},
 ): GradientTransformation<[AdamState, EmptyState, LrState]> {
+  checkLearningRate('adamw', lr);
+  checkOptions('adamw', options, [...ADAM_KEYS, 'weightDecay'], (o) => [
+    ...adamChecks('adamw')(o),
+    () =>
+      o.weightDecay === undefined
+        ? E.right(undefined)
+        : E.map(() => undefined)(numberIn('adamw', 'weightDecay', o.weightDecay, ZERO_IN)),
+  ]);
   const { weightDecay = 1e-4, ...adamOptions } = options;
   return chain(scaleByAdam(adamOptions), addDecayedWeights(weightDecay), scaleByLearningRate(lr));
 }

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
 import { cos, InvalidArgumentError, minimum, pow, scalar, type Tensor, where } from '@loom/core';
+import * as E from 'fp-ts/lib/Either.js';
+import { booleanOf, finite, orThrow } from '../validate.js';
+import { checkOptions } from './options.js';
 
 /**
  * A learning-rate schedule: step count → value. It receives the count as a scalar tensor (the
@@ -33,8 +36,32 @@ function positive(op: string, name: string, v: number): void {
   if (!(v > 0)) throw new InvalidArgumentError(`${op}: ${name} must be positive, got ${v}.`);
 }
 
+const finiteCheck =
+  (fn: string, o: Record<string, unknown>, key: string, required: boolean) => () =>
+    o[key] === undefined && !required
+      ? E.right(undefined)
+      : E.map(() => undefined)(finite(fn, key, o[key]));
+
+/** Option keys and finiteness of a schedule's options object (`required` keys must be given). */
+function checkScheduleOptions(
+  fn: string,
+  options: unknown,
+  required: readonly string[],
+  optional: readonly string[],
+): void {
+  checkOptions(fn, options, [...required, ...optional], (o) => [
+    ...required.map((k) => finiteCheck(fn, o, k, true)),
+    ...optional.filter((k) => k !== 'staircase').map((k) => finiteCheck(fn, o, k, false)),
+  ]);
+}
+
+function finiteArgs(fn: string, args: Record<string, unknown>): void {
+  for (const [name, value] of Object.entries(args)) orThrow(finite(fn, name, value));
+}
+
 /** The same value at every step. */
 export function constantSchedule(value: number): Schedule {
+  finiteArgs('constantSchedule', { value });
   return makeSchedule((c) => c.mul(0).add(value));
 }
 
@@ -48,6 +75,7 @@ export function linearSchedule(
   transitionSteps: number,
   transitionBegin = 0,
 ): Schedule {
+  finiteArgs('linearSchedule', { initValue, endValue, transitionSteps, transitionBegin });
   positive('linearSchedule', 'transitionSteps', transitionSteps);
   return makeSchedule((c) => {
     const t = minimum(c.sub(transitionBegin).maximum(0), transitionSteps);
@@ -78,6 +106,14 @@ export interface ExponentialDecayOptions {
  * (exponent floored when `staircase`), clipped at `endValue` if given.
  */
 export function exponentialDecay(options: ExponentialDecayOptions): Schedule {
+  checkScheduleOptions(
+    'exponentialDecay',
+    options,
+    ['initValue', 'transitionSteps', 'decayRate'],
+    ['transitionBegin', 'staircase', 'endValue'],
+  );
+  if (options.staircase !== undefined)
+    orThrow(booleanOf('exponentialDecay', 'staircase', options.staircase));
   const { initValue, transitionSteps, decayRate, transitionBegin = 0, staircase = false } = options;
   positive('exponentialDecay', 'transitionSteps', transitionSteps);
   return makeSchedule((c) => {
@@ -108,6 +144,12 @@ export interface CosineDecayOptions {
  * v = initValue·((1 − α)·(½(1 + cos(π·min(t, D)/D)))^exponent + α).
  */
 export function cosineDecaySchedule(options: CosineDecayOptions): Schedule {
+  checkScheduleOptions(
+    'cosineDecaySchedule',
+    options,
+    ['initValue', 'decaySteps'],
+    ['alpha', 'exponent'],
+  );
   const { initValue, decaySteps, alpha = 0, exponent = 1 } = options;
   positive('cosineDecaySchedule', 'decaySteps', decaySteps);
   return makeSchedule((c) => cosineFactor(c, decaySteps, alpha, exponent).mul(initValue));
@@ -139,6 +181,12 @@ export interface WarmupCosineDecayOptions {
  * warmup_cosine_decay_schedule).
  */
 export function warmupCosineDecaySchedule(options: WarmupCosineDecayOptions): Schedule {
+  checkScheduleOptions(
+    'warmupCosineDecaySchedule',
+    options,
+    ['initValue', 'peakValue', 'warmupSteps', 'decaySteps'],
+    ['endValue', 'exponent'],
+  );
   const { initValue, peakValue, warmupSteps, decaySteps, endValue = 0, exponent = 1 } = options;
   const decayPart = decaySteps - warmupSteps;
   positive('warmupCosineDecaySchedule', 'decaySteps − warmupSteps', decayPart);

@@ -2,9 +2,32 @@
 // The building blocks of the optimizers (optax's transform.py). Each is documented with its
 // exact rule; g is the incoming update, t the step count after increment (1 on the first step).
 import { InvalidArgumentError, pow, rsqrt, sqrt, type Tensor, where } from '@loom/core';
+import * as E from 'fp-ts/lib/Either.js';
+import { booleanOf, finite, numberIn, orThrow } from '../validate.js';
 import type { GradientTransformation } from './base.js';
+import {
+  ADAM_KEYS,
+  adamChecks,
+  checkCoefficient,
+  checkLearningRate,
+  checkOptions,
+  ONE_OUT,
+  RMS_KEYS,
+  RSS_KEYS,
+  rmsChecks,
+  rssChecks,
+  ZERO_IN,
+} from './options.js';
 import type { ScalarOrSchedule, ScheduleFn } from './schedule.js';
-import { fullLike, mapLike, updateMoment, zeroCount, zerosLikeTree } from './tree_util.js';
+import {
+  checkCount,
+  checkStateLike,
+  fullLike,
+  mapLike,
+  updateMoment,
+  zeroCount,
+  zerosLikeTree,
+} from './tree_util.js';
 
 /** The state of a stateless transformation. */
 export type EmptyState = Record<string, never>;
@@ -23,6 +46,7 @@ export function setToZero(): GradientTransformation<EmptyState> {
 
 /** u = factor · g. */
 export function scale(factor: number): GradientTransformation<EmptyState> {
+  orThrow(finite('scale', 'factor', factor));
   return { init: empty, update: (u, s) => [mapLike((g) => g.mul(factor), u), s] };
 }
 
@@ -39,6 +63,7 @@ export function scaleBySchedule(schedule: ScheduleFn): GradientTransformation<Co
   return {
     init: () => ({ count: zeroCount() }),
     update(u, state) {
+      checkCount('scaleBySchedule', state.count);
       const v = schedule(state.count);
       return [mapLike((g) => g.mul(v.astype(g.dtype)), u), { count: state.count.add(1) }];
     },
@@ -56,6 +81,13 @@ export function scaleByLearningRate(
   lr: ScalarOrSchedule,
   options: { flipSign?: boolean } = {},
 ): GradientTransformation<LrState> {
+  checkLearningRate('scaleByLearningRate', lr);
+  checkOptions('scaleByLearningRate', options, ['flipSign'], (o) => [
+    () =>
+      o.flipSign === undefined
+        ? E.right(undefined)
+        : E.map(() => undefined)(booleanOf('scaleByLearningRate', 'flipSign', o.flipSign)),
+  ]);
   const sign = options.flipSign === false ? 1 : -1;
   if (typeof lr === 'number') return scale(sign * lr);
   return scaleBySchedule((count) => lr(count).mul(sign));
@@ -72,10 +104,18 @@ export interface TraceOptions {
  * new m). m starts at 0.
  */
 export function trace<P = unknown>(options: TraceOptions): GradientTransformation<{ trace: P }> {
+  checkOptions('trace', options, ['decay', 'nesterov'], (o) => [
+    () => E.map(() => undefined)(numberIn('trace', 'decay', o.decay, ZERO_IN, ONE_OUT)),
+    () =>
+      o.nesterov === undefined
+        ? E.right(undefined)
+        : E.map(() => undefined)(booleanOf('trace', 'nesterov', o.nesterov)),
+  ]);
   const { decay, nesterov = false } = options;
   return {
     init: (params) => ({ trace: zerosLikeTree(params) as unknown as P }),
     update(u, state) {
+      checkStateLike('trace', 'state.trace', state.trace, u);
       const m = mapLike((g, t) => g.add(t.mul(decay)), u, state.trace as unknown as typeof u);
       const out = nesterov ? mapLike((g, t) => g.add(t.mul(decay)), u, m) : m;
       return [out, { trace: m as unknown as P }];
@@ -105,10 +145,12 @@ export interface ScaleByRmsOptions {
 export function scaleByRms<P = unknown>(
   options: ScaleByRmsOptions = {},
 ): GradientTransformation<{ nu: P }> {
+  checkOptions('scaleByRms', options, RMS_KEYS, rmsChecks('scaleByRms'));
   const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true } = options;
   return {
     init: (params) => ({ nu: fullLike(params, initialScale) as unknown as P }),
     update(u, state) {
+      checkStateLike('scaleByRms', 'state.nu', state.nu, u);
       const nu = updateMoment(u, state.nu as unknown as typeof u, decay, 2);
       const out = mapLike(
         (g, n) => (epsInSqrt ? g.mul(rsqrt(n.add(eps))) : g.div(sqrt(n).add(eps))),
@@ -127,6 +169,7 @@ export function scaleByRms<P = unknown>(
 export function scaleByStddev<P = unknown>(
   options: ScaleByRmsOptions = {},
 ): GradientTransformation<{ mu: P; nu: P }> {
+  checkOptions('scaleByStddev', options, RMS_KEYS, rmsChecks('scaleByStddev'));
   const { decay = 0.9, eps = 1e-8, initialScale = 0, epsInSqrt = true } = options;
   return {
     init: (params) => ({
@@ -134,6 +177,8 @@ export function scaleByStddev<P = unknown>(
       nu: fullLike(params, initialScale) as unknown as P,
     }),
     update(u, state) {
+      checkStateLike('scaleByStddev', 'state.mu', state.mu, u);
+      checkStateLike('scaleByStddev', 'state.nu', state.nu, u);
       const mu = updateMoment(u, state.mu as unknown as typeof u, decay, 1);
       const nu = updateMoment(u, state.nu as unknown as typeof u, decay, 2);
       const out = mapLike(
@@ -165,10 +210,12 @@ export interface ScaleByRssOptions {
 export function scaleByRss<P = unknown>(
   options: ScaleByRssOptions = {},
 ): GradientTransformation<{ sumOfSquares: P }> {
+  checkOptions('scaleByRss', options, RSS_KEYS, rssChecks('scaleByRss'));
   const { initialAccumulatorValue = 0.1, eps = 1e-7 } = options;
   return {
     init: (params) => ({ sumOfSquares: fullLike(params, initialAccumulatorValue) as unknown as P }),
     update(u, state) {
+      checkStateLike('scaleByRss', 'state.sumOfSquares', state.sumOfSquares, u);
       const s = mapLike(
         (g, acc) => acc.add(g.mul(g)),
         u,
@@ -207,6 +254,7 @@ export interface AdamState<P = unknown> {
 export function scaleByAdam<P = unknown>(
   options: ScaleByAdamOptions = {},
 ): GradientTransformation<AdamState<P>> {
+  checkOptions('scaleByAdam', options, ADAM_KEYS, adamChecks('scaleByAdam'));
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
   return {
     init: (params) => ({
@@ -215,6 +263,9 @@ export function scaleByAdam<P = unknown>(
       nu: zerosLikeTree(params) as unknown as P,
     }),
     update(u, state) {
+      checkCount('scaleByAdam', state.count);
+      checkStateLike('scaleByAdam', 'state.mu', state.mu, u);
+      checkStateLike('scaleByAdam', 'state.nu', state.nu, u);
       const count = state.count.add(1);
       const t = count.astype('float64');
       const c1 = pow(b1, t).neg().add(1);
@@ -240,6 +291,7 @@ export function scaleByAdam<P = unknown>(
  * params in `update`. Put it after the adaptive scaling and before the learning rate (AdamW).
  */
 export function addDecayedWeights(weightDecay: number): GradientTransformation<EmptyState> {
+  checkCoefficient('addDecayedWeights', 'weightDecay', weightDecay);
   return {
     init: empty,
     update(u, state, params) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import { ShapeError, scan, type Tensor } from '@loom/core';
+import { ShapeError, scan, type Tensor, TreeStructureError, tree } from '@loom/core';
 import type { Cell } from '../cells/cell.js';
 import { boolMask, holdCarry, zeroPadded } from './mask.js';
 
@@ -40,6 +40,7 @@ export function rnn<P, C>(
       `rnn: xs has shape [${xs.shape.join(', ')}]; it must be time-major [T, B, in].`,
     );
   }
+  checkCarry(cell, xs, carry0);
   const { reverse = false, checkpoint = false } = options;
   if (options.mask === undefined) {
     const [carry, outputs] = scan(
@@ -64,4 +65,30 @@ export function rnn<P, C>(
     { reverse, checkpoint },
   );
   return { outputs, carry };
+}
+
+/**
+ * carry0 must have the cell's carry structure (an LSTM's {c, h}, not a bare h) and one row per
+ * example of xs. The structure comes from the cell's own `initialCarry`, which does not depend on
+ * the sizes, so a one-unit carry stands in for the real one.
+ */
+function checkCarry<P, C>(cell: Cell<P, C, never>, xs: Tensor, carry0: C): void {
+  const probe = cell.initialCarry({ inFeatures: xs.shape[2], hiddenSize: 1 } as never, 1);
+  const problems = tree.equalityErrors(probe, carry0);
+  if (problems.length > 0) {
+    throw new TreeStructureError(
+      `rnn: carry0 does not have the cell's carry structure ${tree.structure(probe).key}:\n  ` +
+        `${problems.join('\n  ')}\nBuild it with cell.initialCarry(config, batch).`,
+    );
+  }
+  const [leaves] = tree.flatten<Tensor>(carry0);
+  const paths = tree.keyPaths(carry0);
+  leaves.forEach((leaf, i) => {
+    if (leaf.shape[0] !== xs.shape[1]) {
+      throw new ShapeError(
+        `rnn: carry0${paths[i] === '<root>' ? '' : ` at ${paths[i]}`} has shape [${leaf.shape.join(', ')}], ` +
+          `but xs [${xs.shape.join(', ')}] has batch ${xs.shape[1]}; the carry needs one row per example.`,
+      );
+    }
+  });
 }

@@ -9,7 +9,7 @@ import type { ScanParams } from '../../control/scan_primitive.js';
 import type { WhileParams } from '../../control/while_loop.js';
 import type { Jaxpr } from '../../ir/jaxpr.js';
 import { copyInto, type Lowering, type LoweringRule } from '../lower.js';
-import { type Kernel, type Region, type Step, walkSteps } from '../steps.js';
+import { type Kernel, type Region, type RegionSpec, type Step, walkSteps } from '../steps.js';
 import {
   type ArrayValue,
   type Buf,
@@ -121,10 +121,11 @@ function loopRegion(
   blocks: Step[][],
   writes: Buf[],
   emit: Region['emit'],
+  spec: RegionSpec,
   loop = true,
   reads: ArrayValue[] = [],
 ): Region {
-  return { kind: 'region', reads, writes, loop, blocks, emit, pos: -1, end: -1 };
+  return { kind: 'region', reads, writes, loop, blocks, emit, spec, pos: -1, end: -1 };
 }
 
 const scanRule: LoweringRule = (lo, eqn, ins, steps) => {
@@ -174,6 +175,7 @@ const scanRule: LoweringRule = (lo, eqn, ins, steps) => {
           emitBlock(body);
         });
       },
+      { kind: 'scan', length: p.length, counter: t, index: i, reverse: p.reverse },
     ),
   );
   return [...carries, ...ys.map((y, k) => y ?? lo.materialize(xs[forwardedXs[k]], steps))];
@@ -205,18 +207,24 @@ const whileRule: LoweringRule = (lo, eqn, ins, steps) => {
     writes: [],
     identityReads: new Set(),
     emit: (w) => w.line(`if (!${test.test()}) break;`),
+    spec: { kind: 'breakUnless', pred },
     pos: -1,
   });
   const body: Step[] = [];
   const outs = lo.lowerBlock(p.body, [...bodyConsts, ...carries], body);
   updateCarries(lo, outs, carries, body, new Set());
   steps.push(
-    loopRegion([condSteps, body], [], (w, emitBlock) => {
-      w.block('for (;;)', () => {
-        emitBlock(condSteps);
-        emitBlock(body);
-      });
-    }),
+    loopRegion(
+      [condSteps, body],
+      [],
+      (w, emitBlock) => {
+        w.block('for (;;)', () => {
+          emitBlock(condSteps);
+          emitBlock(body);
+        });
+      },
+      { kind: 'while' },
+    ),
   );
   return carries;
 };
@@ -247,6 +255,7 @@ const condRule: LoweringRule = (lo, eqn, [pred, ...operands], steps) => {
         w.block(`if (${test.test()})`, () => emitBlock(blocks[1]));
         w.block('else', () => emitBlock(blocks[0]));
       },
+      { kind: 'cond', pred },
       false,
       test.reads,
     ),

@@ -169,6 +169,12 @@ function walkContraction(
 const FUSE_LIMIT = 16;
 
 /**
+ * For the wasm lowering, products with more multiply-adds than this stay products (a GEMM's
+ * register tiles beat one expression per output element) whatever their contraction length.
+ */
+const WASM_EXPRESSION_MACS = 4096;
+
+/**
  * A small contraction consumed by an elementwise op (bias add, activation, gradient
  * accumulation) becomes part of that op's loop: each term reads both operands through strides
  * over the output's index space, so the product is never stored.
@@ -191,6 +197,7 @@ function dotExpression(
   const axes = dotAxes(p, lhs, rhs, stridesOf(outAval.shape));
   const terms = contractionTerms(axes.k);
   if (terms.length === 0 || terms.length > limit) return null;
+  if (lo.target === 'wasm' && terms.length * outAval.size > WASM_EXPRESSION_MACS) return null;
   const outAxes = [...axes.batch, ...axes.m, ...axes.n];
   const view = (v: ArrayValue, side: 'lhs' | 'rhs', c: number): ArrayValue => ({
     ...v,
@@ -204,6 +211,7 @@ function dotExpression(
     shape: outAval.shape,
     dtype: outAval.dtype,
     inputs,
+    op: { prim: 'dot_terms', params: {} },
     build: (args) => {
       const products: string[] = [];
       for (let i = 0; i < args.length; i += 2) products.push(`${args[i]} * ${args[i + 1]}`);
@@ -238,52 +246,58 @@ export const dotGeneralRule: LoweringRule = (lo, eqn, ins, steps) => {
   const outer =
     wide || blocked ? [...axes.batch, ...axes.m] : [...axes.batch, ...axes.m, ...axes.n];
   steps.push(
-    kernel([lhs, rhs], [out.buf], (w) => {
-      const [O, L, R] = [out, lhs, rhs].map(location);
-      emitLoopNest(
-        w,
-        outer.map((a) => a.size),
-        [
-          { name: O.name, off: O.off, strides: outer.map((a) => a.out) },
-          { name: L.name, off: L.off, strides: outer.map((a) => a.lhs) },
-          { name: R.name, off: R.off, strides: outer.map((a) => a.rhs) },
-        ],
-        ([oi, li, ri]) => {
-          if (blocked) {
-            for (let j0 = 0; j0 < lastN.size; j0 += BLOCK) {
-              const cols = Array.from(
-                { length: Math.min(BLOCK, lastN.size - j0) },
-                (_, q) => j0 + q,
-              );
-              const acc = cols.map(() => w.fresh('c'));
-              w.line(`let ${acc.map((c) => `${c} = 0`).join(', ')};`);
-              walkContraction(w, k, L.name, R.name, li, ri, (av, rk) => {
-                cols.forEach((j, q) => {
-                  w.line(`${acc[q]} += ${av} * ${R.name}[${offsetBy(rk, j * lastN.rhs)}];`);
+    kernel(
+      [lhs, rhs],
+      [out.buf],
+      (w) => {
+        const [O, L, R] = [out, lhs, rhs].map(location);
+        emitLoopNest(
+          w,
+          outer.map((a) => a.size),
+          [
+            { name: O.name, off: O.off, strides: outer.map((a) => a.out) },
+            { name: L.name, off: L.off, strides: outer.map((a) => a.lhs) },
+            { name: R.name, off: R.off, strides: outer.map((a) => a.rhs) },
+          ],
+          ([oi, li, ri]) => {
+            if (blocked) {
+              for (let j0 = 0; j0 < lastN.size; j0 += BLOCK) {
+                const cols = Array.from(
+                  { length: Math.min(BLOCK, lastN.size - j0) },
+                  (_, q) => j0 + q,
+                );
+                const acc = cols.map(() => w.fresh('c'));
+                w.line(`let ${acc.map((c) => `${c} = 0`).join(', ')};`);
+                walkContraction(w, k, L.name, R.name, li, ri, (av, rk) => {
+                  cols.forEach((j, q) => {
+                    w.line(`${acc[q]} += ${av} * ${R.name}[${offsetBy(rk, j * lastN.rhs)}];`);
+                  });
                 });
-              });
-              cols.forEach((j, q) => {
-                w.line(`${O.name}[${offsetBy(oi, j * lastN.out)}] = ${acc[q]};`);
-              });
+                cols.forEach((j, q) => {
+                  w.line(`${O.name}[${offsetBy(oi, j * lastN.out)}] = ${acc[q]};`);
+                });
+              }
+              return;
             }
-            return;
-          }
-          if (!wide) {
-            const sum = emitContraction(w, k, { l: L.name, r: R.name }, li, ri);
-            w.line(`${O.name}[${oi}] = ${sum};`);
-            return;
-          }
-          const n = lastN.size;
-          const j = w.fresh('j');
-          w.line(`${O.name}.fill(0, ${oi}, ${oi} + ${n});`);
-          walkContraction(w, k, L.name, R.name, li, ri, (av, rk) => {
-            w.block(`for (let ${j} = 0; ${j} < ${n}; ${j}++)`, () => {
-              w.line(`${O.name}[${plus(oi, j, 1)}] += ${av} * ${R.name}[${plus(rk, j, 1)}];`);
+            if (!wide) {
+              const sum = emitContraction(w, k, { l: L.name, r: R.name }, li, ri);
+              w.line(`${O.name}[${oi}] = ${sum};`);
+              return;
+            }
+            const n = lastN.size;
+            const j = w.fresh('j');
+            w.line(`${O.name}.fill(0, ${oi}, ${oi} + ${n});`);
+            walkContraction(w, k, L.name, R.name, li, ri, (av, rk) => {
+              w.block(`for (let ${j} = 0; ${j} < ${n}; ${j}++)`, () => {
+                w.line(`${O.name}[${plus(oi, j, 1)}] += ${av} * ${R.name}[${plus(rk, j, 1)}];`);
+              });
             });
-          });
-        },
-      );
-    }),
+          },
+        );
+      },
+      new Set(),
+      { kind: 'dot', params: p, lhs, rhs, out },
+    ),
   );
   return [out];
 };

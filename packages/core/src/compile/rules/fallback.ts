@@ -47,6 +47,8 @@ export const fallbackRule: LoweringRule = (lo: Lowering, eqn, ins, steps) => {
           `[${outs.map((o) => location(o).name).join(', ')}] = fb[${index}]([${args.join(', ')}]);`,
         );
       },
+      new Set(),
+      { kind: 'fallback', index, name: eqn.prim.name, inputs, outs },
     ),
   );
   return outs;

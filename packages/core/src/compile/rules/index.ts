@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import type { FusionRule, LoweringRule } from '../lower.js';
+import { assembleRules } from './assemble.js';
 import { controlRules } from './control.js';
 import { dotGeneralFusion, dotGeneralRule } from './dot_general.js';
 import { fallbackRule } from './fallback.js';
@@ -12,6 +13,7 @@ import { viewRules } from './views.js';
  */
 export const LOWERING_RULES: ReadonlyMap<string, LoweringRule> = new Map([
   ...viewRules,
+  ...assembleRules,
   ...reduceRules,
   ...controlRules,
   ['dot_general', dotGeneralRule],

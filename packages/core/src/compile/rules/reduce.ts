@@ -32,38 +32,44 @@ function reduceRule(kind: Kind): LoweringRule {
     const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
     const int = outAval.dtype === 'int32';
     steps.push(
-      kernel([x], [out.buf], (w) => {
-        const [O, X] = [out, x].map(location);
-        emitLoopNest(
-          w,
-          kept.map((d) => x.shape[d]),
-          [
-            { name: O.name, off: O.off, strides: out.strides },
-            { name: X.name, off: X.off, strides: kept.map((d) => x.strides[d]) },
-          ],
-          ([oi, xi]) => {
-            const acc = w.fresh('acc');
-            w.line(`let ${acc} = ${INIT[kind]};`);
-            emitLoopNest(
-              w,
-              axes.map((d) => x.shape[d]),
-              [
-                {
-                  name: X.name,
-                  off: { c: 0, terms: [xi] },
-                  strides: axes.map((d) => x.strides[d]),
+      kernel(
+        [x],
+        [out.buf],
+        (w) => {
+          const [O, X] = [out, x].map(location);
+          emitLoopNest(
+            w,
+            kept.map((d) => x.shape[d]),
+            [
+              { name: O.name, off: O.off, strides: out.strides },
+              { name: X.name, off: X.off, strides: kept.map((d) => x.strides[d]) },
+            ],
+            ([oi, xi]) => {
+              const acc = w.fresh('acc');
+              w.line(`let ${acc} = ${INIT[kind]};`);
+              emitLoopNest(
+                w,
+                axes.map((d) => x.shape[d]),
+                [
+                  {
+                    name: X.name,
+                    off: { c: 0, terms: [xi] },
+                    strides: axes.map((d) => x.strides[d]),
+                  },
+                ],
+                ([i]) => {
+                  const v = w.fresh('x');
+                  w.line(`const ${v} = ${X.name}[${i}];`);
+                  w.line(update(kind, acc, v, int));
                 },
-              ],
-              ([i]) => {
-                const v = w.fresh('x');
-                w.line(`const ${v} = ${X.name}[${i}];`);
-                w.line(update(kind, acc, v, int));
-              },
-            );
-            w.line(`${O.name}[${oi}] = ${acc};`);
-          },
-        );
-      }),
+              );
+              w.line(`${O.name}[${oi}] = ${acc};`);
+            },
+          );
+        },
+        new Set(),
+        { kind: 'reduce', op: kind, x, axes, out },
+      ),
     );
     return [out];
   };

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: MIT
+// Packing B: a kc×cols block of B (any strides) becomes panels of NR columns, each stored k-major
+// (NR contiguous values per k, 32 bytes), so the micro-kernel streams its panel linearly. A
+// partial last panel is zero-padded: its extra columns add zeros and are never stored to C.
+import type { FuncRef, ModuleBuilder } from '../builder.js';
+import { vectorOps } from './microkernel.js';
+import { PANEL_BYTES } from './plan.js';
+
+export interface PackShape {
+  readonly dtype: 'float32' | 'float64';
+  /** Byte distance between consecutive k (rows of B) and consecutive columns of B. */
+  readonly rowBytes: number;
+  readonly colBytes: number;
+}
+
+/**
+ * Emits `(src, dst, kc, cols) -> ()`: packs B[0..kc)[0..cols) at `src` into panels at `dst`;
+ * panel j/NR starts at dst + (j/NR)·kc·32.
+ */
+export function emitPackB(mb: ModuleBuilder, s: PackShape): FuncRef {
+  const ops = vectorOps(s.dtype);
+  const e = ops.elemBytes;
+  const nr = PANEL_BYTES / e;
+  return mb.func(['i32', 'i32', 'i32', 'i32'], [], (w, [src, dst, kc, cols]) => {
+    const j = w.local('i32');
+    const from = w.local('i32');
+    const to = w.local('i32');
+    const end = w.local('i32');
+    const jj = w.local('i32');
+    const colFrom = w.local('i32');
+    const colTo = w.local('i32');
+    const panelBytes = w.local('i32');
+    w.get(kc).i32(PANEL_BYTES).op('i32.mul').set(panelBytes);
+    w.get(dst).set(to);
+    w.forLoop(
+      j,
+      () => w.i32(0),
+      () => w.get(cols),
+      nr,
+      () => {
+        // from = src + j·colBytes; end = to + kc·32
+        w.get(src).get(j).i32(s.colBytes).op('i32.mul').op('i32.add').set(from);
+        w.get(to).get(panelBytes).op('i32.add').set(end);
+        w.get(j).i32(nr).op('i32.add').get(cols).op('i32.le_s');
+        w.if(
+          () => {
+            // A full panel: one pass over k, NR loads at constant offsets.
+            w.loop(() => {
+              if (s.colBytes === e) {
+                for (const h of [0, 16])
+                  w.get(to).get(from).mem('v128.load', h, 0).mem('v128.store', h, 0);
+              } else {
+                for (let c = 0; c < nr; c++) {
+                  w.get(to)
+                    .get(from)
+                    .mem(ops.load, c * s.colBytes, 0)
+                    .mem(ops.store, c * e, 0);
+                }
+              }
+              w.get(from).i32(s.rowBytes).op('i32.add').set(from);
+              w.get(to).i32(PANEL_BYTES).op('i32.add').tee(to);
+              w.get(end).op('i32.lt_u').brIf(0);
+            });
+          },
+          () => {
+            // The partial last panel: zeros, then each existing column down k.
+            w.get(to).i32(0).get(panelBytes).memoryFill();
+            w.forLoop(
+              jj,
+              () => w.i32(0),
+              () => w.get(cols).get(j).op('i32.sub'),
+              1,
+              () => {
+                w.get(from).get(jj).i32(s.colBytes).op('i32.mul').op('i32.add').set(colFrom);
+                w.get(to).get(jj).i32(e).op('i32.mul').op('i32.add').set(colTo);
+                w.loop(() => {
+                  w.get(colTo).get(colFrom).mem(ops.load, 0, 0).mem(ops.store, 0, 0);
+                  w.get(colFrom).i32(s.rowBytes).op('i32.add').set(colFrom);
+                  w.get(colTo).i32(PANEL_BYTES).op('i32.add').tee(colTo);
+                  w.get(end).op('i32.lt_u').brIf(0);
+                });
+              },
+            );
+            w.get(end).set(to);
+          },
+        );
+      },
+    );
+  });
+}

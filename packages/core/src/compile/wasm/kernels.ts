@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: MIT
+// Kernels other than fused elementwise loops: copies, fills, reductions, contractions that are
+// not GEMM-shaped, and calls back into JavaScript for primitives without a wasm form.
+import type { DotGeneralParams } from '../../prims/dot_general.js';
+import { type DType, itemSize } from '../../tensor/dtype.js';
+import { sizeOf } from '../../tensor/shape.js';
+import { collapseLoops } from '../loops.js';
+import { type ArrayValue, isContiguous, type Value } from '../values.js';
+import type { CodeWriter, FuncRef, Local } from './builder.js';
+import { loadScalar, scalarConst, storeScalar } from './dtypes.js';
+import type { KernelContext } from './fused.js';
+import { type Address, pushAddress, UnsupportedInWasm } from './layout.js';
+import { emitNest, type NestAccess } from './nest.js';
+
+function access(k: KernelContext, a: ArrayValue, strides: readonly number[]): NestAccess {
+  const addr = k.layout.address(a);
+  const bytes = itemSize(a.dtype);
+  return {
+    base: (w) => pushAddress(w, addr, k.vars),
+    strides: strides.map((s) => s * bytes),
+  };
+}
+
+export function emitCopy(k: KernelContext, src: ArrayValue, dst: ArrayValue): void {
+  const { w } = k;
+  if (src.dtype !== dst.dtype) throw new UnsupportedInWasm('a copy between dtypes');
+  const n = sizeOf(dst.shape);
+  if (n === 0) return;
+  if (isContiguous(src) && isContiguous(dst)) {
+    pushAddress(w, k.layout.address(dst), k.vars);
+    pushAddress(w, k.layout.address(src), k.vars);
+    w.i32(n * itemSize(dst.dtype)).memoryCopy();
+    return;
+  }
+  const { sizes, strides } = collapseLoops(dst.shape, [dst.strides, src.strides]);
+  const lanes =
+    dst.dtype === 'bool'
+      ? 1
+      : strides[0][strides[0].length - 1] === 1 && strides[1][strides[1].length - 1] === 1
+        ? 16 / itemSize(dst.dtype)
+        : 1;
+  emitNest(
+    w,
+    sizes,
+    [access(k, dst, strides[0]), access(k, src, strides[1])],
+    lanes,
+    ([d, s], vector) => {
+      w.get(d).get(s);
+      if (vector) w.mem('v128.load', 0, 0).mem('v128.store', 0, 0);
+      else {
+        loadScalar(w, dst.dtype);
+        storeScalar(w, dst.dtype);
+      }
+    },
+  );
+}
+
+export function emitFill(k: KernelContext, value: number, dst: ArrayValue): void {
+  const { w } = k;
+  const { sizes, strides } = collapseLoops(dst.shape, [dst.strides]);
+  const contiguousInner = strides[0][strides[0].length - 1] === 1;
+  const lanes = dst.dtype === 'bool' || !contiguousInner ? 1 : 16 / itemSize(dst.dtype);
+  emitNest(w, sizes, [access(k, dst, strides[0])], lanes, ([d], vector) => {
+    w.get(d);
+    if (vector) {
+      if (dst.dtype === 'float32') w.f32x4(value);
+      else if (dst.dtype === 'float64') w.f64x2(value);
+      else w.i32x4(value | 0);
+      w.mem('v128.store', 0, 0);
+    } else {
+      scalarConst(w, dst.dtype, value);
+      storeScalar(w, dst.dtype);
+    }
+  });
+}
+
+/** Pushes an element of `dtype` at the pointer as the accumulator type (f64 for floats). */
+function loadWide(w: CodeWriter, ptr: Local, dtype: DType): void {
+  w.get(ptr);
+  loadScalar(w, dtype);
+  if (dtype === 'float32') w.op('f64.promote_f32');
+  else if (dtype === 'int32') w.op('f64.convert_i32_s');
+}
+
+function storeNarrow(w: CodeWriter, dtype: DType): void {
+  if (dtype === 'float32') w.op('f32.demote_f64');
+  else if (dtype === 'int32') throw new UnsupportedInWasm('int32 results through f64');
+  storeScalar(w, dtype);
+}
+
+/**
+ * Reductions accumulate in f64 (as the JavaScript lowering does, in doubles) one output at a
+ * time, the reduced axes innermost in the input's own order; int32 sums wrap in i32.
+ */
+export function emitReduce(
+  k: KernelContext,
+  op: 'sum' | 'max' | 'min',
+  x: ArrayValue,
+  axes: readonly number[],
+  out: ArrayValue,
+): void {
+  const { w } = k;
+  if (x.dtype === 'bool') throw new UnsupportedInWasm('reductions over bool');
+  const int = x.dtype === 'int32';
+  if (int && op !== 'sum') throw new UnsupportedInWasm('int32 max/min reductions');
+  const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const inner = collapseLoops(
+    axes.map((d) => x.shape[d]),
+    [axes.map((d) => x.strides[d])],
+  );
+  const reducedSize = axes.reduce((n, d) => n * x.shape[d], 1);
+  const outer = collapseLoops(
+    kept.map((d) => x.shape[d]),
+    [out.strides, kept.map((d) => x.strides[d])],
+  );
+  const bytes = itemSize(x.dtype);
+  const acc = w.local(int ? 'i32' : 'f64');
+  emitNest(
+    w,
+    outer.sizes,
+    [access(k, out, outer.strides[0]), access(k, x, outer.strides[1])],
+    1,
+    ([o, xp]) => {
+      if (int) w.i32(0).set(acc);
+      else w.f64(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity).set(acc);
+      if (reducedSize > 0) {
+        emitNest(
+          w,
+          inner.sizes,
+          [{ base: (cw) => cw.get(xp), strides: inner.strides[0].map((s) => s * bytes) }],
+          1,
+          ([p]) => {
+            if (int) {
+              w.get(acc).get(p).mem('i32.load').op('i32.add').set(acc);
+              return;
+            }
+            if (op === 'sum') {
+              w.get(acc);
+              loadWide(w, p, x.dtype);
+              w.op('f64.add').set(acc);
+              return;
+            }
+            // NaN wins: take v when v > acc (max) or v < acc (min), or v is NaN.
+            const v = w.local('f64');
+            loadWide(w, p, x.dtype);
+            w.set(v);
+            w.get(v)
+              .get(acc)
+              .get(v)
+              .get(acc)
+              .op(op === 'max' ? 'f64.gt' : 'f64.lt');
+            w.get(v).get(v).op('f64.ne').op('i32.or').op('select').set(acc);
+          },
+        );
+      }
+      w.get(o).get(acc);
+      if (int) w.mem('i32.store');
+      else storeNarrow(w, out.dtype);
+    },
+  );
+}
+
+interface Axis {
+  size: number;
+  lhs: number;
+  rhs: number;
+  out: number;
+}
+
+/** The contraction's axes as (size, lhs stride, rhs stride, out stride). */
+export function dotAxes(
+  p: DotGeneralParams,
+  lhs: ArrayValue,
+  rhs: ArrayValue,
+  out: ArrayValue,
+): { batch: Axis[]; m: Axis[]; n: Axis[]; k: Axis[] } {
+  const free = (rank: number, ...used: (readonly number[])[]) =>
+    Array.from({ length: rank }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
+  let o = 0;
+  const batch = p.lhsBatch.map((a, i) => ({
+    size: lhs.shape[a],
+    lhs: lhs.strides[a],
+    rhs: rhs.strides[p.rhsBatch[i]],
+    out: out.strides[o++],
+  }));
+  const m = free(lhs.shape.length, p.lhsContracting, p.lhsBatch).map((a) => ({
+    size: lhs.shape[a],
+    lhs: lhs.strides[a],
+    rhs: 0,
+    out: out.strides[o++],
+  }));
+  const n = free(rhs.shape.length, p.rhsContracting, p.rhsBatch).map((a) => ({
+    size: rhs.shape[a],
+    lhs: 0,
+    rhs: rhs.strides[a],
+    out: out.strides[o++],
+  }));
+  const kAxes = p.lhsContracting.map((a, i) => ({
+    size: lhs.shape[a],
+    lhs: lhs.strides[a],
+    rhs: rhs.strides[p.rhsContracting[i]],
+    out: 0,
+  }));
+  return { batch, m, n, k: kAxes };
+}
+
+/** A contraction as plain loops: one f64 accumulator per output element. */
+export function emitDotLoops(
+  k: KernelContext,
+  p: DotGeneralParams,
+  lhs: ArrayValue,
+  rhs: ArrayValue,
+  out: ArrayValue,
+): void {
+  const { w } = k;
+  if (out.dtype !== 'float32' && out.dtype !== 'float64') {
+    throw new UnsupportedInWasm(`${out.dtype} contractions`);
+  }
+  const axes = dotAxes(p, lhs, rhs, out);
+  const outer = [...axes.batch, ...axes.m, ...axes.n];
+  const bytes = itemSize(out.dtype);
+  const acc = w.local('f64');
+  emitNest(
+    w,
+    outer.map((a) => a.size),
+    [
+      access(
+        k,
+        out,
+        outer.map((a) => a.out),
+      ),
+      access(
+        k,
+        lhs,
+        outer.map((a) => a.lhs),
+      ),
+      access(
+        k,
+        rhs,
+        outer.map((a) => a.rhs),
+      ),
+    ],
+    1,
+    ([o, l, r]) => {
+      w.f64(0).set(acc);
+      emitNest(
+        w,
+        axes.k.map((a) => a.size),
+        [
+          { base: (cw) => cw.get(l), strides: axes.k.map((a) => a.lhs * bytes) },
+          { base: (cw) => cw.get(r), strides: axes.k.map((a) => a.rhs * bytes) },
+        ],
+        1,
+        ([lp, rp]) => {
+          w.get(acc);
+          loadWide(w, lp, lhs.dtype);
+          loadWide(w, rp, rhs.dtype);
+          w.op('f64.mul').op('f64.add').set(acc);
+        },
+      );
+      w.get(o).get(acc);
+      storeNarrow(w, out.dtype);
+    },
+  );
+}
+
+/**
+ * A primitive run by its eager kernel: the element addresses of its array operands and results
+ * go into the argument block, then the host function `call(index)` reads them from there.
+ */
+export function emitFallbackCall(
+  k: KernelContext,
+  call: FuncRef,
+  index: number,
+  argBlock: number,
+  inputs: readonly Value[],
+  outs: readonly ArrayValue[],
+): void {
+  const { w } = k;
+  const arrays = [...inputs.filter((v): v is ArrayValue => v.kind === 'array'), ...outs];
+  arrays.forEach((a, i) => {
+    w.i32(argBlock + 4 * i);
+    const addr: Address = k.layout.address(a);
+    pushAddress(w, addr, k.vars);
+    w.mem('i32.store');
+  });
+  w.i32(index).call(call);
+}

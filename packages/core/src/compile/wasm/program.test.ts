@@ -1,0 +1,143 @@
+// The WebAssembly lowering against eager execution: every kernel kind (fused elementwise with
+// SIMD and scalar tails, copies, fills, reductions, contractions, fallbacks) and every control
+// primitive (scan forward and reversed, while, cond), in float32 and float64.
+import { describe, expect, test } from 'vitest';
+import { cond } from '../../control/cond.js';
+import { scan } from '../../control/scan.js';
+import { whileLoop } from '../../control/while_loop.js';
+import {
+  argmax,
+  dotGeneral,
+  grad,
+  lt,
+  makeJaxpr,
+  matmul,
+  max,
+  random,
+  sigmoid,
+  sum,
+  type Tensor,
+  take,
+  tanh,
+  tensor,
+} from '../../index.js';
+import { ConcreteTensor } from '../../tensor/concrete.js';
+import type { DType } from '../../tensor/dtype.js';
+import { compileJaxpr } from '../program.js';
+
+const keys = random.split(random.key(11), 16);
+const normal = (shape: number[], i: number, dtype: DType = 'float32') =>
+  random.normal(keys[i], shape).astype(dtype);
+
+function runWasm(f: (...a: Tensor[]) => Tensor | Tensor[], args: Tensor[]): Tensor[] {
+  const closed = makeJaxpr(f)(...args).closed;
+  const program = compileJaxpr(closed.jaxpr, 'test', [], { backend: 'wasm' });
+  expect(program.backend, program.reason).toBe('wasm');
+  const consts = closed.consts.map((c) => (c as ConcreteTensor).buffer);
+  const outs = program.run([...consts, ...args.map((a) => a.data())]);
+  return outs.map((o, i) => new ConcreteTensor(o, closed.jaxpr.outs[i].aval.shape));
+}
+
+function expectClose(actual: Tensor, expected: Tensor, rtol: number): void {
+  expect(actual.shape).toEqual(expected.shape);
+  const a = actual.data();
+  const e = expected.data();
+  let scale = 1e-30;
+  for (let i = 0; i < e.length; i++) scale = Math.max(scale, Math.abs(e[i]));
+  for (let i = 0; i < e.length; i++) {
+    if (Number.isNaN(e[i])) expect(Number.isNaN(a[i])).toBe(true);
+    else
+      expect(Math.abs(a[i] - e[i]), `element ${i}: ${a[i]} vs ${e[i]}`).toBeLessThanOrEqual(
+        rtol * scale,
+      );
+  }
+}
+
+function check(f: (...a: Tensor[]) => Tensor | Tensor[], args: Tensor[], rtol?: number): void {
+  const eager = f(...args);
+  const expected = Array.isArray(eager) ? eager : [eager];
+  const actual = runWasm(f, args);
+  expected.forEach((e, i) => {
+    expectClose(actual[i], e, rtol ?? (e.dtype === 'float64' ? 1e-12 : 2e-6));
+  });
+}
+
+describe.each(['float32', 'float64'] as const)('wasm lowering, %s', (dtype) => {
+  test('a fused chain with a broadcast bias, odd sizes (SIMD body and scalar tail)', () => {
+    for (const n of [1, 3, 4, 7, 17, 64]) {
+      const f = (x: Tensor, b: Tensor) => x.mul(2).add(b).sub(x.mul(x)).div(x.mul(x).add(1));
+      check(f, [normal([5, n], 0, dtype), normal([n], 1, dtype)]);
+    }
+  });
+
+  test('matrix products in every transpose form and batched', () => {
+    const a = normal([9, 13], 2, dtype);
+    const b = normal([13, 6], 3, dtype);
+    check((x, y) => matmul(x, y), [a, b]);
+    check((x, y) => matmul(x.transpose([1, 0]).transpose([1, 0]), y), [a, b]);
+    const at = normal([13, 9], 4, dtype);
+    check((x, y) => matmul(x.transpose([1, 0]), y), [at, b]);
+    const bt = normal([6, 13], 5, dtype);
+    check((x, y) => matmul(x, y.transpose([1, 0])), [a, bt]);
+    const ba = normal([3, 5, 40], 6, dtype);
+    const bb = normal([3, 40, 7], 7, dtype);
+    check(
+      (x, y) =>
+        dotGeneral(x, y, {
+          lhsContracting: [2],
+          rhsContracting: [1],
+          lhsBatch: [0],
+          rhsBatch: [0],
+        }),
+      [ba, bb],
+    );
+  });
+
+  test('reductions over leading, trailing and all axes', () => {
+    const x = normal([6, 5, 9], 8, dtype);
+    check((v) => sum(v, 0), [x]);
+    check((v) => sum(v, [1, 2]), [x]);
+    check((v) => max(v, 2), [x]);
+    check((v) => v.sum(), [x]);
+  });
+
+  test('an RNN scan, its gradient (reverse scan), and copies of carries', () => {
+    const w = normal([8, 8], 9, dtype).mul(0.3);
+    const xs = normal([12, 3, 8], 10, dtype);
+    const loss = (wt: Tensor, x: Tensor) => {
+      const [h, ys] = scan(
+        (c: Tensor, xt: Tensor) => {
+          const n = tanh(matmul(c, wt).add(xt));
+          return [n, sigmoid(n)] as const;
+        },
+        x.slice([0, 0, 0], [1, 3, 8]).reshape([3, 8]).mul(0),
+        x,
+      );
+      return sum(ys).add(sum(h.mul(h)));
+    };
+    check(loss, [w, xs], dtype === 'float32' ? 1e-5 : 1e-12);
+    check((a, b) => grad(loss)(a, b), [w, xs], dtype === 'float32' ? 2e-5 : 1e-11);
+  });
+
+  test('while loops, conds and fallbacks (gather, argmax)', () => {
+    const x = normal([10], 11, dtype);
+    const halve = (v: Tensor) =>
+      whileLoop(
+        (c: Tensor) => lt(1, c.abs().sum()),
+        (c: Tensor) => c.mul(0.5),
+        v,
+      );
+    check(halve, [x]);
+    const branch = (v: Tensor) =>
+      cond(
+        lt(v.sum(), 0),
+        (u: Tensor) => u.mul(2),
+        (u: Tensor) => u.sub(1),
+        v,
+      );
+    check(branch, [x]);
+    check(branch, [x.neg()]);
+    const idx = tensor([3, 1, 4, 1, 5], { dtype: 'int32' });
+    check((v) => take(v, idx).mul(2).add(argmax(v).astype(dtype)), [x]);
+  });
+});

@@ -1,0 +1,432 @@
+// SPDX-License-Identifier: MIT
+// The WebAssembly lowering: a plan becomes one module whose `main` runs the whole program, control
+// flow included (a scan is a wasm loop; one LSTM step crosses no JS/wasm boundary). Every buffer
+// lives at a fixed address of the program's arena in the shared heap memory; inputs are copied in
+// per call and outputs copied out into fresh arrays. Each kernel is its own small function (so
+// V8 tiers up the hot ones early); primitives without a wasm form call their eager kernel
+// through a host import.
+import { AllocationError } from '../../errors.js';
+import { heap } from '../../runtime/heap.js';
+import { pool } from '../../runtime/pool.js';
+import { threadsSupported } from '../../runtime/threads.js';
+import { type DType, itemSize, type TypedArray } from '../../tensor/dtype.js';
+import { sizeOf } from '../../tensor/shape.js';
+import type { Plan } from '../plan.js';
+import type { CompiledProgram } from '../program.js';
+import type { KernelSpec, Step } from '../steps.js';
+import type { ArrayValue, Value } from '../values.js';
+import {
+  type CodeWriter,
+  type FuncRef,
+  type Local,
+  ModuleBuilder,
+  type ValType,
+} from './builder.js';
+import {
+  type DotSpec,
+  emitDot,
+  type GemmAccess,
+  gemmScratch,
+  gemmSpecOf,
+  parallelMinFlops,
+} from './dot.js';
+import { HOST_MATH_ARITY, type HostMathName } from './elementwise/index.js';
+import { emitFused, type KernelContext, postOrder } from './fused.js';
+import { emitGemm } from './gemm/driver.js';
+import type { GemmSpec } from './gemm/plan.js';
+import { emitCopy, emitFallbackCall, emitFill, emitReduce } from './kernels.js';
+import { Layout, pushAddress, termVars, UnsupportedInWasm } from './layout.js';
+
+const ARRAY: Record<DType, new (b: ArrayBufferLike, at: number, n: number) => TypedArray> = {
+  float32: Float32Array,
+  float64: Float64Array,
+  int32: Int32Array,
+  bool: Uint8Array,
+};
+
+const align = (n: number) => Math.ceil(n / 64) * 64;
+
+/** Every array a kernel reads or writes (for its address terms). */
+function specArrays(spec: KernelSpec): ArrayValue[] {
+  switch (spec.kind) {
+    case 'fused':
+      return [spec.out, ...postOrder(spec.root).filter((v): v is ArrayValue => v.kind === 'array')];
+    case 'copy':
+      return [spec.src, spec.dst];
+    case 'fill':
+      return [spec.dst];
+    case 'reduce':
+      return [spec.x, spec.out];
+    case 'dot':
+      return [spec.lhs, spec.rhs, spec.out];
+    case 'fallback':
+      return [...spec.inputs.filter((v): v is ArrayValue => v.kind === 'array'), ...spec.outs];
+    case 'breakUnless':
+      return spec.pred.kind === 'array' ? [spec.pred] : [];
+  }
+}
+
+function describeKernel(spec: KernelSpec, index: number): string {
+  const shape = (a: ArrayValue) => `${a.dtype}[${a.shape.join(',')}]`;
+  const head = `// f${index}: ${spec.kind}`;
+  switch (spec.kind) {
+    case 'fused': {
+      const ops = postOrder(spec.root).flatMap((v) =>
+        v.kind !== 'expr'
+          ? []
+          : v.op.prim === 'dot_terms'
+            ? [
+                `dot_terms(${v.inputs.length / 2} terms, strides ${v.inputs
+                  .slice(0, 2)
+                  .map((x) => (x.kind === 'array' ? `[${x.strides.join(',')}]` : '?'))
+                  .join(' ')})`,
+              ]
+            : [v.op.prim],
+      );
+      return `${head} ${shape(spec.out)} = ${ops.join(' ') || 'read'}`;
+    }
+    case 'copy':
+      return `${head} ${shape(spec.src)} -> ${shape(spec.dst)}`;
+    case 'fill':
+      return `${head} ${shape(spec.dst)} = ${spec.value}`;
+    case 'reduce':
+      return `${head} ${spec.op} ${shape(spec.x)} over [${spec.axes.join(',')}]`;
+    case 'dot':
+      return `${head} ${shape(spec.lhs)} x ${shape(spec.rhs)} -> ${shape(spec.out)}`;
+    case 'fallback':
+      return `${head} ${spec.name} (eager kernel via the host) -> ${spec.outs.map(shape).join(', ')}`;
+    case 'breakUnless':
+      return head;
+  }
+}
+
+/** Pushes the i32 truth value of a boolean scalar. */
+function pushTruth(w: CodeWriter, pred: Value, layout: Layout, vars: Map<string, Local>): void {
+  if (pred.kind === 'lit') w.i32(pred.value ? 1 : 0);
+  else if (pred.kind === 'array') {
+    pushAddress(w, layout.address(pred), vars);
+    w.mem('i32.load8_u');
+  } else throw new UnsupportedInWasm('a fused predicate');
+}
+
+export interface WasmOptions {
+  /** Relaxed-SIMD instructions may be emitted (the probe passed and they are not disabled). */
+  readonly relaxed: boolean;
+  /** Leading inputs fixed for the program's lifetime: copied into the arena once. */
+  readonly constants: number;
+}
+
+/** Lowers `plan` to a WebAssembly module; throws UnsupportedInWasm for what it cannot express. */
+export function emitWasm(
+  plan: Plan,
+  name: string,
+  reason: string,
+  options: WasmOptions,
+): CompiledProgram {
+  const fresh = plan.results.flatMap((r) => (r.kind === 'fresh' ? [r.out] : []));
+  const fallbacks: Extract<KernelSpec, { kind: 'fallback' }>[] = [];
+  const kernels: KernelSpec[] = [];
+  const stack: (readonly Step[])[] = [plan.steps];
+  while (stack.length > 0) {
+    for (const s of stack.pop()!) {
+      if (s.kind === 'region') {
+        if (!s.spec) throw new UnsupportedInWasm('a control-flow region without a spec');
+        stack.push(...s.blocks);
+      } else {
+        if (!s.spec) throw new UnsupportedInWasm('a kernel without a spec');
+        kernels.push(s.spec);
+        if (s.spec.kind === 'fallback') fallbacks.push(s.spec);
+      }
+    }
+  }
+
+  // Arena layout: slots, inputs, outputs, the fallback argument block.
+  const offsets = new Map<string, number>();
+  let bytes = 0;
+  const reserve = (key: string, n: number) => {
+    offsets.set(key, bytes);
+    bytes += align(Math.max(n, 1));
+  };
+  for (const s of plan.slots) reserve(s.name, s.size * itemSize(s.dtype));
+  plan.inputs.forEach((b) => {
+    if (b) reserve(b.name!, b.size * itemSize(b.dtype));
+  });
+  for (const o of fresh) reserve(o.buf.name!, o.buf.size * itemSize(o.dtype));
+  const argCount = Math.max(
+    0,
+    ...fallbacks.map((f) => f.inputs.filter((v) => v.kind === 'array').length + f.outs.length),
+  );
+  reserve('#args', argCount * 4);
+  const gemmSpecs = kernels
+    .filter((k): k is DotSpec => k.kind === 'dot')
+    .map((k) => gemmSpecOf(k, options.relaxed));
+  reserve('#scratch', Math.max(0, ...gemmSpecs.map(gemmScratch)));
+  const owner = {};
+  let base: number;
+  try {
+    base = heap.allocOwned(owner, bytes);
+  } catch (e) {
+    // Beyond the 4 GiB of memory32 (or what the platform grants): JavaScript arrays instead.
+    if (e instanceof AllocationError) {
+      throw new UnsupportedInWasm(
+        `its ${bytes} bytes of buffers do not fit in wasm memory: ${e.message}`,
+      );
+    }
+    throw e;
+  }
+  const layout = new Layout();
+  for (const [key, at] of offsets) layout.place(key, base + at);
+  const argBlock = layout.get('#args');
+
+  const mb = new ModuleBuilder().importMemory(heap.memoryImport());
+  const fallbackImport = mb.importFunc('host', 'fallback', ['i32']);
+  const math = new Map<HostMathName, FuncRef>();
+  for (const [fn, arity] of Object.entries(HOST_MATH_ARITY) as [HostMathName, number][]) {
+    const params: ValType[] = Array.from({ length: arity }, () => 'f64');
+    math.set(fn, mb.importFunc('math', fn, params, ['f64']));
+  }
+  const parallelImport = mb.importFunc('host', 'parallel', [
+    'i32',
+    'i32',
+    'i32',
+    'i32',
+    'i32',
+    'i32',
+  ]);
+  const ops = { relaxed: options.relaxed, hostMath: (n: HostMathName) => math.get(n)! };
+  // GEMMs: small ones in this module; large ones also in a module of their own that every
+  // thread of the pool instantiates, called through the host.
+  const threaded = new ModuleBuilder().importMemory(heap.memoryImport());
+  let threadedCount = 0;
+  const localGemms = new Map<string, { fn: FuncRef; tasks: number }>();
+  const gemm: GemmAccess = {
+    scratch: layout.get('#scratch'),
+    local(spec: GemmSpec) {
+      const key = JSON.stringify(spec);
+      let g = localGemms.get(key);
+      if (!g) {
+        const k = emitGemm(mb, spec);
+        g = { fn: k.fn, tasks: k.tasks };
+        localGemms.set(key, g);
+      }
+      return g;
+    },
+    parallel(spec: GemmSpec) {
+      const flops = 2 * spec.batch * spec.m * spec.n * spec.k;
+      if (flops < parallelMinFlops() || !threadsSupported()) return null;
+      const k = emitGemm(threaded, spec);
+      if (k.tasks < 2) return null;
+      const index = threadedCount++;
+      threaded.export(k.fn, `g${index}`);
+      return { call: parallelImport, index, tasks: k.tasks };
+    },
+  };
+
+  const listing: string[] = [];
+  const kernelFunction = (spec: KernelSpec): { fn: FuncRef; vars: string[] } => {
+    const vars = termVars(specArrays(spec).map((a) => layout.address(a)));
+    listing.push(describeKernel(spec, mb.nextFunctionIndex));
+    const fn = mb.func(
+      vars.map(() => 'i32'),
+      [],
+      (w, params) => {
+        const k: KernelContext = {
+          w,
+          layout,
+          vars: new Map(vars.map((v, i) => [v, params[i]])),
+          ops,
+        };
+        switch (spec.kind) {
+          case 'fused':
+            emitFused(k, spec.root, spec.out);
+            return;
+          case 'copy':
+            emitCopy(k, spec.src, spec.dst);
+            return;
+          case 'fill':
+            emitFill(k, spec.value, spec.dst);
+            return;
+          case 'reduce':
+            emitReduce(k, spec.op, spec.x, spec.axes, spec.out);
+            return;
+          case 'dot':
+            emitDot(k, spec, gemm, options.relaxed);
+            return;
+          case 'fallback':
+            emitFallbackCall(
+              k,
+              fallbackImport,
+              fallbacks.indexOf(spec),
+              argBlock,
+              spec.inputs,
+              spec.outs,
+            );
+            return;
+          case 'breakUnless':
+            throw new UnsupportedInWasm('breakUnless outside a while loop');
+        }
+      },
+    );
+    return { fn, vars };
+  };
+
+  const main = mb.func([], [], (w) => {
+    const vars = new Map<string, Local>();
+    const emitBlock = (steps: readonly Step[]): void => {
+      for (const s of steps) {
+        if (s.kind === 'kernel') {
+          const spec = s.spec!;
+          if (spec.kind === 'breakUnless') {
+            pushTruth(w, spec.pred, layout, vars);
+            w.op('i32.eqz').brIf(1);
+            continue;
+          }
+          const { fn, vars: names } = kernelFunction(spec);
+          for (const n of names) {
+            const local = vars.get(n);
+            if (!local) throw new UnsupportedInWasm(`loop variable ${n} is not in scope`);
+            w.get(local);
+          }
+          w.call(fn);
+          continue;
+        }
+        const spec = s.spec!;
+        if (spec.kind === 'scan') {
+          if (spec.length === 0) continue;
+          const t = w.local('i32');
+          vars.set(spec.counter, t);
+          let index = t;
+          if (spec.reverse) {
+            index = w.local('i32');
+            vars.set(spec.index, index);
+          }
+          w.i32(0).set(t);
+          w.loop(() => {
+            if (spec.reverse)
+              w.i32(spec.length - 1)
+                .get(t)
+                .op('i32.sub')
+                .set(index);
+            emitBlock(s.blocks[0]);
+            w.get(t).i32(1).op('i32.add').tee(t).i32(spec.length).op('i32.lt_s').brIf(0);
+          });
+        } else if (spec.kind === 'while') {
+          w.block(() => {
+            w.loop(() => {
+              emitBlock(s.blocks[0]);
+              emitBlock(s.blocks[1]);
+              w.br(0);
+            });
+          });
+        } else {
+          pushTruth(w, spec.pred, layout, vars);
+          w.if(
+            () => emitBlock(s.blocks[1]),
+            () => emitBlock(s.blocks[0]),
+          );
+        }
+      }
+    };
+    emitBlock(plan.steps);
+  });
+  mb.export(main, 'main');
+  const bytesOfModule = mb.build();
+  // An invalid module is a bug here, not a platform limit: never hide it behind a fallback.
+  if (!WebAssembly.validate(bytesOfModule)) {
+    throw new Error(`wasm lowering of ${name}: the generated module does not validate`);
+  }
+  const module = new WebAssembly.Module(bytesOfModule);
+  let threadedId = -1;
+  if (threadedCount > 0) {
+    const bytesOfThreaded = threaded.build();
+    if (!WebAssembly.validate(bytesOfThreaded)) {
+      throw new Error(`wasm lowering of ${name}: the threaded GEMM module does not validate`);
+    }
+    threadedId = pool().register(new WebAssembly.Module(bytesOfThreaded));
+  }
+  const parallelHost = (
+    index: number,
+    tasks: number,
+    a: number,
+    b: number,
+    c: number,
+    scratch: number,
+  ) => {
+    pool().run(threadedId, `g${index}`, tasks, [a, b, c, scratch]);
+  };
+
+  const fallbackHost = (index: number) => {
+    const spec = fallbacks[index];
+    const buffer = heap.memory.buffer;
+    const ptrs = heap.i32;
+    let p = argBlock >> 2;
+    const arrays = spec.inputs.map((v) => {
+      if (v.kind !== 'array') return null;
+      const at = ptrs[p++];
+      return new ARRAY[v.dtype](buffer, at, sizeOf(v.shape)).slice();
+    });
+    const results = plan.lo.fallbacks[spec.index](arrays);
+    const after = heap.memory.buffer;
+    spec.outs.forEach((o, j) => {
+      const at = heap.i32[p + j];
+      new ARRAY[o.dtype](after, at, sizeOf(o.shape)).set(results[j]);
+    });
+  };
+  const mathImports = Object.fromEntries(
+    Object.keys(HOST_MATH_ARITY).map((n) => [n, (Math as unknown as Record<string, unknown>)[n]]),
+  );
+  const instance = new WebAssembly.Instance(module, {
+    env: { memory: heap.memory },
+    host: { fallback: fallbackHost, parallel: parallelHost },
+    math: mathImports as WebAssembly.ModuleImports,
+  });
+  const run = instance.exports.main as () => void;
+
+  const inputs = plan.inputs.map((b, i) =>
+    b && i >= options.constants
+      ? { at: layout.get(b.name!), size: b.size, ctor: ARRAY[b.dtype] }
+      : null,
+  );
+  const results = plan.results.map((r) =>
+    r.kind === 'input'
+      ? { input: plan.inputs.indexOf(r.buf), at: 0, size: 0, ctor: ARRAY.float32 }
+      : {
+          input: -1,
+          at: layout.get(r.out.buf.name!),
+          size: r.out.buf.size,
+          ctor: ARRAY[r.out.dtype],
+        },
+  );
+  let constantsCopied = options.constants === 0;
+  const program: CompiledProgram & { owner: object } = {
+    owner,
+    backend: 'wasm',
+    reason,
+    source: [
+      `// WebAssembly module: ${bytesOfModule.length} bytes, ${listing.length} kernel functions; arena of ${bytes} bytes at ${base}`,
+      ...listing,
+    ].join('\n'),
+    bufferBytes: bytes,
+    run(ins: readonly TypedArray[]): TypedArray[] {
+      const buffer = heap.memory.buffer;
+      if (!constantsCopied) {
+        plan.inputs.forEach((b, i) => {
+          if (b && i < options.constants) {
+            new ARRAY[b.dtype](buffer, layout.get(b.name!), b.size).set(ins[i]);
+          }
+        });
+        constantsCopied = true;
+      }
+      for (let i = 0; i < inputs.length; i++) {
+        const x = inputs[i];
+        if (x) new x.ctor(buffer, x.at, x.size).set(ins[i]);
+      }
+      run();
+      const after = heap.memory.buffer;
+      return results.map((r) =>
+        r.input >= 0 ? ins[r.input] : new r.ctor(after, r.at, r.size).slice(),
+      );
+    },
+  };
+  return program;
+}
