@@ -211,7 +211,7 @@ describe('oneHot', () => {
       fc.tuple(
         fc.constant(depth),
         fc
-          .array(fc.integer({ min: -1, max: depth }), {
+          .array(fc.integer({ min: 0, max: depth - 1 }), {
             minLength: sizeOf(shape),
             maxLength: sizeOf(shape),
           })
@@ -222,7 +222,8 @@ describe('oneHot', () => {
   );
 
   test.prop([oneHotArb])(
-    'shape rule and values (out-of-range indices give all-zero rows)',
+    // Out-of-range indices raise IndexError eagerly and give NaN rows when traced (issue13_indices).
+    'shape rule and values',
     ([depth, idx, dtype]) => {
       const out = checkShapeRule((i) => oneHot(i, depth, dtype), [i32(idx.data, idx.shape)]);
       const data = idx.data.flatMap((k) => range(depth).map((j) => (j === k ? 1 : 0)));

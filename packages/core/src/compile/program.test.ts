@@ -1,5 +1,5 @@
-// The code generator's own guarantees, beyond `jit(f) == f` (covered by test/jit_*.test.ts):
-// each dot_general strategy against eager, fusion and buffer reuse visible in the source.
+// The JavaScript lowering's own guarantees (every jit here asks for backend: 'js'), beyond
+// `jit(f) == f` (covered by test/jit_*.test.ts): each dot_general strategy against eager, fusion and buffer reuse visible in the source.
 import { describe, expect, test } from 'vitest';
 import { scan } from '../control/scan.js';
 import { dotGeneral, jit, matmul, random, sigmoid, sum, type Tensor, tanh } from '../index.js';
@@ -48,7 +48,7 @@ describe('dot_general strategies', () => {
     const rhs = normal(rs, 1);
     const f = (a: Tensor, b: Tensor) =>
       dotGeneral(a, b, { lhsContracting: lc, rhsContracting: rc, lhsBatch: lb, rhsBatch: rb });
-    const jf = jit(f);
+    const jf = jit(f, { backend: 'js' });
     expect(jf.lower(lhs, rhs).source).toMatch(shape);
     expectClose(jf(lhs, rhs), f(lhs, rhs));
   });
@@ -58,7 +58,7 @@ describe('generated source', () => {
   test('an elementwise chain with a broadcast bias and a small matmul is one loop nest', () => {
     const f = (x: Tensor, w: Tensor, b: Tensor) => tanh(matmul(x, w).add(b)).mul(2).sub(1);
     const args = [normal([4, 3], 2), normal([3, 5], 3), normal([5], 4)] as const;
-    const jf = jit(f);
+    const jf = jit(f, { backend: 'js' });
     const source = jf.lower(...args).source;
     // One output row loop and one column loop; the product, bias, tanh, scale and shift
     // are computed inside it and stored once.
@@ -76,8 +76,8 @@ describe('generated source', () => {
       return a;
     };
     const x = normal([64], 7);
-    const closed = jit(chain).lower(x).closed;
-    const program = compileJaxpr(closed.jaxpr);
+    const closed = jit(chain, { backend: 'js' }).lower(x).closed;
+    const program = compileJaxpr(closed.jaxpr, 'chain', [], { backend: 'js' });
     expect(program.bufferBytes).toBeLessThanOrEqual(3 * 64 * 4);
     expectClose(new ConcreteTensor(program.run([x.data()])[0], [64]), chain(x));
   });
@@ -86,7 +86,7 @@ describe('generated source', () => {
     const cumulative = (xs: Tensor) =>
       scan((c: Tensor, x: Tensor) => [c.mul(0.9).add(x), null] as const, xs.sum(0).mul(0), xs)[0];
     const xs = normal([40, 8], 3);
-    const source = jit(cumulative).lower(xs).source;
+    const source = jit(cumulative, { backend: 'js' }).lower(xs).source;
     const loop = source.slice(source.indexOf('for (let t'));
     const body = loop.slice(0, loop.indexOf('\n  }\n'));
     // Inside the time loop: one loop over the carry, which reads and writes the same buffer.
@@ -106,7 +106,7 @@ describe('generated source', () => {
         xs,
       )[0];
     const xs = normal([20, 4], 4);
-    const jf = jit(last);
+    const jf = jit(last, { backend: 'js' });
     expect(jf.lower(xs).source).not.toMatch(/Math\.tanh/);
     expect(jf.lower(xs).toString()).toMatch(/tanh/);
     expectClose(jf(xs), last(xs));
@@ -126,7 +126,7 @@ describe('generated source', () => {
     };
     const w = normal([6, 6], 5);
     const xs = normal([30, 2, 6], 6);
-    const jf = jit(loss);
+    const jf = jit(loss, { backend: 'js' });
     const lowered = jf.lower(w, xs);
     expect(lowered.source).toMatch(/for \(let t\d+ = 0; t\d+ < 30; t\d+\+\+\)/);
     expectClose(jf(w, xs), loss(w, xs));

@@ -141,3 +141,39 @@ describe.each(['float32', 'float64'] as const)('wasm lowering, %s', (dtype) => {
     check((v) => take(v, idx).mul(2).add(argmax(v).astype(dtype)), [x]);
   });
 });
+
+describe('threads', () => {
+  test('a jitted RNN training step gives bitwise equal results on 1 and 2 threads', async () => {
+    const { jit, getThreads, setThreads, valueAndGrad } = await import('../../index.js');
+    const { pool } = await import('../../runtime/pool.js');
+    // [32,256]·[256,256] per step: 4 MFLOP, above the threshold from which products split.
+    const w = normal([256, 256], 12).mul(0.05);
+    const xs = normal([6, 32, 256], 13);
+    const loss = (wt: Tensor, x: Tensor) =>
+      sum(
+        scan(
+          (c: Tensor, xt: Tensor) => [tanh(matmul(c, wt).add(xt)), null] as const,
+          x.slice([0, 0, 0], [1, 32, 256]).reshape([32, 256]),
+          x,
+        )[0],
+      );
+    const step = jit((wt: Tensor, x: Tensor) => valueAndGrad(loss)(wt, x), { backend: 'wasm' });
+    const before = getThreads();
+    const bits = (ts: readonly Tensor[]) => ts.map((t) => Array.from(new Uint32Array(t.data().buffer)));
+    try {
+      setThreads(1);
+      const one = bits(step(w, xs) as Tensor[]);
+      setThreads(2);
+      const onWorkers = pool().stats().tasksOnWorkers;
+      // Workers start lazily (tens of ms) and are never waited for: repeat until one took tasks.
+      for (let r = 0; r < 200 && pool().stats().tasksOnWorkers === onWorkers; r++) {
+        expect(bits(step(w, xs) as Tensor[])).toEqual(one);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      expect(pool().stats().tasksOnWorkers).toBeGreaterThan(onWorkers);
+      expect(bits(step(w, xs) as Tensor[])).toEqual(one);
+    } finally {
+      setThreads(before);
+    }
+  });
+});
