@@ -30,9 +30,17 @@ export default defineConfig({
         },
       },
       {
-        // The jit suites again with every program on the WebAssembly backend, two threads, and
-        // every matrix product sent through the worker pool: both lowerings must equal eager
-        // execution, whatever the thread count.
+        // The jit suites on the JavaScript lowering ('auto' is WebAssembly wherever it runs).
+        extends: true,
+        test: {
+          name: 'js',
+          include: JIT_SUITES,
+          env: { LOOM_JIT_BACKEND: 'js' },
+        },
+      },
+      {
+        // And on WebAssembly with two threads and every matrix product sent through the worker
+        // pool: both lowerings must equal eager execution, whatever the thread count.
         extends: true,
         test: {
           name: 'wasm-threads',

@@ -18,12 +18,20 @@ import { tfSineSquareTrainer } from './workloads/w2_tfjs.js';
 export type SmallWorkload = 'W1' | 'W1b' | 'W2' | 'W5';
 export const SMALL_WORKLOADS: readonly SmallWorkload[] = ['W1', 'W1b', 'W2', 'W5'];
 
-type SystemName = 'hand-written' | 'Loom eager' | 'Loom jit' | 'tfjs cpu' | 'tfjs wasm';
+type SystemName =
+  | 'hand-written'
+  | 'Loom eager'
+  | 'Loom jit'
+  | 'Loom jit wasm'
+  | 'tfjs cpu'
+  | 'tfjs wasm';
 /** In order; the hand-written system comes first because it is every check's reference. */
 const SYSTEMS: readonly { name: SystemName; tfBackend?: TfBackend }[] = [
   { name: 'hand-written' },
   { name: 'Loom eager' },
+  // 'auto' (what users get: JavaScript for programs this small), and WebAssembly forced.
   { name: 'Loom jit' },
+  { name: 'Loom jit wasm' },
   { name: 'tfjs cpu', tfBackend: 'cpu' },
   { name: 'tfjs wasm', tfBackend: 'wasm' },
 ];
@@ -31,6 +39,11 @@ const SYSTEMS: readonly { name: SystemName; tfBackend?: TfBackend }[] = [
 /** Seeds for weights and data (W2's is the seed's number in BENCHMARKS.md, 004). */
 const W1_SEED = 1;
 const W2_SEED = 4;
+
+function loom(system: SystemName): { jit: boolean; backend?: 'wasm' } {
+  if (system === 'Loom eager') return { jit: false };
+  return system === 'Loom jit wasm' ? { jit: true, backend: 'wasm' } : { jit: true };
+}
 
 function specs(
   build: (system: SystemName) => Trainer | Predictor,
@@ -69,15 +82,13 @@ export function smallWorkload(id: SmallWorkload, quick: boolean): Suite {
       judge: judge('steps'),
       systems: specs((system) => {
         if (system === 'hand-written') return handSineSquareTrainer(init, data);
-        if (system === 'Loom eager' || system === 'Loom jit')
-          return loomSineSquareTrainer(init, data, { jit: system === 'Loom jit' });
+        if (system.startsWith('Loom')) return loomSineSquareTrainer(init, data, loom(system));
         return tfSineSquareTrainer(init, data);
       }, 10),
     };
   }
   const init = adderWeights(W1_SEED);
   const data = adderData(id === 'W1b' ? 64 : 1, 64, W1_SEED);
-  const jit = (system: SystemName) => ({ jit: system === 'Loom jit' });
   if (id === 'W5') {
     return {
       ...base,
@@ -87,8 +98,7 @@ export function smallWorkload(id: SmallWorkload, quick: boolean): Suite {
       judge: judge('outputs'),
       systems: specs((system) => {
         if (system === 'hand-written') return handAdderPredictor(init, data);
-        if (system === 'Loom eager' || system === 'Loom jit')
-          return loomAdderPredictor(init, data, jit(system));
+        if (system.startsWith('Loom')) return loomAdderPredictor(init, data, loom(system));
         return tfAdderPredictor(init, data);
       }, 20),
     };
@@ -100,8 +110,7 @@ export function smallWorkload(id: SmallWorkload, quick: boolean): Suite {
     judge: judge('steps'),
     systems: specs((system) => {
       if (system === 'hand-written') return handAdderTrainer(init, data);
-      if (system === 'Loom eager' || system === 'Loom jit')
-        return loomAdderTrainer(init, data, jit(system));
+      if (system.startsWith('Loom')) return loomAdderTrainer(init, data, loom(system));
       return tfAdderTrainer(init, data);
     }, 50),
   };

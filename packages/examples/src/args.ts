@@ -16,6 +16,8 @@ export interface RunOptions {
   jit: boolean;
   text?: string;
   data?: string;
+  /** Image examples: one row of pixels per time step instead of one pixel. */
+  rows?: boolean;
 }
 
 export type Command = { kind: 'help' } | { kind: 'run'; example: string; options: RunOptions };
@@ -84,10 +86,11 @@ export function parseArgs(
     // The first bad flag is the one to report; later words may only be its misplaced value.
     if (failed(options)) break;
     const flag = rest[i];
-    if (flag === '--no-jit') {
+    if (flag === '--no-jit' || flag === '--rows') {
+      const patch: Partial<RunOptions> = flag === '--rows' ? { rows: true } : { jit: false };
       options = pipe(
         options,
-        E.map((o) => ({ ...o, jit: false })),
+        E.map((o) => ({ ...o, ...patch })),
       );
       continue;
     }

@@ -19,7 +19,7 @@ const consoleIO: CliIO = {
 
 export function help(): string {
   const names = PROGRAMS.map((p) => `  ${p.name.padEnd(22)}${p.summary}`).join('\n');
-  return `usage: loom-examples <name> [--steps N] [--epochs N] [--lr RATE] [--seed S] [--out DIR] [--cell rnn|lstm|gru] [--text FILE] [--data DIR] [--no-jit]
+  return `usage: loom-examples <name> [--steps N] [--epochs N] [--lr RATE] [--seed S] [--out DIR] [--cell rnn|lstm|gru] [--text FILE] [--data DIR] [--rows] [--no-jit]
 
 examples:
 ${names}

@@ -12,9 +12,10 @@ export function loomTrainer<P, S>(
   init: { params: P; state: S },
   batches: { xs: Tensor[]; ys: Tensor[] },
   weightsOf: (params: P) => Weights,
-  options: { jit: boolean },
+  options: { jit: boolean; backend?: 'js' | 'wasm' },
 ): Trainer {
-  return loomTrainerWith(options.jit ? jit(step) : step, init, batches, weightsOf);
+  const run = options.jit ? jit(step, { backend: options.backend ?? 'auto' }) : step;
+  return loomTrainerWith(run, init, batches, weightsOf);
 }
 
 /** The same loop around a step that is already wrapped (e.g. `jit(step, { backend })`). */

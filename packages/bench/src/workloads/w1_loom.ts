@@ -81,7 +81,7 @@ function toTensors(data: AdderData): { xs: Tensor[]; ys: Tensor[] } {
 export function loomAdderTrainer(
   init: AdderWeights,
   data: AdderData,
-  options: { jit: boolean },
+  options: { jit: boolean; backend?: 'js' | 'wasm' },
 ): Trainer {
   const params = toParams(init);
   const f32 = (t: Tensor) => t.data() as Float32Array;
@@ -98,9 +98,11 @@ export function loomAdderTrainer(
 export function loomAdderPredictor(
   init: AdderWeights,
   data: AdderData,
-  options: { jit: boolean },
+  options: { jit: boolean; backend?: 'js' | 'wasm' },
 ): Predictor {
-  const run = options.jit ? jit(adderForward) : adderForward;
+  const run = options.jit
+    ? jit(adderForward, { backend: options.backend ?? 'auto' })
+    : adderForward;
   const { xs } = toTensors(data);
   const params = toParams(init);
   return {

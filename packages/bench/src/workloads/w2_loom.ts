@@ -86,7 +86,7 @@ export const sineSquareOptState = (params: Params): State => optimizer.init(para
 export function loomSineSquareTrainer(
   init: SineSquareWeights,
   data: SineSquareData,
-  options: { jit: boolean },
+  options: { jit: boolean; backend?: 'js' | 'wasm' },
 ): Trainer {
   const params = sineSquareParams(init);
   // Optional biases are present in this model (linear layers with bias).

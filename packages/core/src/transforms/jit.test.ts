@@ -126,14 +126,15 @@ describe('jit', () => {
     );
   });
 
-  test('where generating code is forbidden (CSP without unsafe-eval), jit interprets instead', () => {
+  test('where generating JavaScript is forbidden (CSP without unsafe-eval), the JS backend interprets', () => {
+    // (WebAssembly needs only 'wasm-unsafe-eval', so 'auto' would still compile to wasm here.)
     const original = globalThis.Function;
     // What a browser does under such a policy: the Function constructor throws EvalError.
     globalThis.Function = function refuse() {
       throw new EvalError('Refused to evaluate a string as JavaScript');
     } as unknown as FunctionConstructor;
     try {
-      const step = jit(grad(rnnLoss));
+      const step = jit(grad(rnnLoss), { backend: 'js' });
       same(step(p, xs).w, grad(rnnLoss)(p, xs).w);
       same(step(p, xs).u, grad(rnnLoss)(p, xs).u);
       expect(step.lower(p, xs).source).toMatch(/not compiled/);
@@ -143,8 +144,13 @@ describe('jit', () => {
   });
 
   test('the generated source is there to read: a scan is a loop over its length', () => {
-    const source = jit(grad(rnnLoss)).lower(p, xs).source;
+    const source = jit(grad(rnnLoss), { backend: 'js' }).lower(p, xs).source;
     expect(source).toMatch(/for \(let t\d+ = 0; t\d+ < 5; t\d+\+\+\)/);
     expect(source).toMatch(/return \[/);
+    // The wasm lowering lists its module's kernel functions instead.
+    const wasm = jit(grad(rnnLoss), { backend: 'wasm' }).lower(p, xs);
+    expect(wasm.backend).toBe('wasm');
+    expect(wasm.source).toMatch(/WebAssembly module: \d+ bytes/);
+    expect(wasm.source).toMatch(/\/\/ f\d+: (fused|dot|copy)/);
   });
 });

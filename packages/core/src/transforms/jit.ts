@@ -280,9 +280,9 @@ export interface JitOptions {
    */
   retraceWarningThreshold?: number;
   /**
-   * Which code generator compiles the program: `'auto'` (default) picks per program; `'wasm'`
-   * forces WebAssembly SIMD; `'js'` forces the JavaScript lowering. `jitted.lower(...)` reports
-   * the one used and why (`backend`, `backendReason`).
+   * Which code generator compiles the program: `'auto'` (default) is WebAssembly SIMD wherever
+   * it can run and JavaScript elsewhere; `'wasm'` and `'js'` force one. `jitted.lower(...)`
+   * reports the one used and why (`backend`, `backendReason`).
    */
   backend?: Backend;
 }

@@ -74,7 +74,7 @@ describe('jit backend option', () => {
       throw new EvalError('Refused to evaluate a string as JavaScript');
     } as unknown as FunctionConstructor;
     try {
-      const lowered = jit(loss).lower(f64([0.5]));
+      const lowered = jit(loss, { backend: 'js' }).lower(f64([0.5]));
       expect(lowered.backend).toBe('interpreter');
       expect(lowered.backendReason).toMatch(
         /forbids generating code \(EvalError: Refused to evaluate a string as JavaScript\)/,

@@ -159,7 +159,8 @@ describe('threads', () => {
       );
     const step = jit((wt: Tensor, x: Tensor) => valueAndGrad(loss)(wt, x), { backend: 'wasm' });
     const before = getThreads();
-    const bits = (ts: readonly Tensor[]) => ts.map((t) => Array.from(new Uint32Array(t.data().buffer)));
+    const bits = (ts: readonly Tensor[]) =>
+      ts.map((t) => Array.from(new Uint32Array(t.data().buffer)));
     try {
       setThreads(1);
       const one = bits(step(w, xs) as Tensor[]);
@@ -175,5 +176,17 @@ describe('threads', () => {
     } finally {
       setThreads(before);
     }
+  });
+});
+
+describe('limits', () => {
+  test('a program whose buffers exceed wasm memory falls back to JavaScript and says why', async () => {
+    const { jit, zeros } = await import('../../index.js');
+    // Stacks 2^28 steps of 4 float32: 4 GiB of ys, beyond memory32. Only compiled, never run.
+    const huge = (c0: Tensor) =>
+      scan((c: Tensor) => [c.add(1), c.mul(2)] as const, c0, null, { length: 2 ** 28 })[1];
+    const lowered = jit(huge, { backend: 'wasm' }).lower(zeros([4]));
+    expect(lowered.backend).toBe('js');
+    expect(lowered.backendReason).toMatch(/do not fit in wasm memory/);
   });
 });

@@ -342,7 +342,7 @@ export function emitWasm(
     if (!WebAssembly.validate(bytesOfThreaded)) {
       throw new Error(`wasm lowering of ${name}: the threaded GEMM module does not validate`);
     }
-    threadedId = pool().register(new WebAssembly.Module(bytesOfThreaded));
+    threadedId = pool().register(new WebAssembly.Module(bytesOfThreaded), owner);
   }
   const parallelHost = (
     index: number,
