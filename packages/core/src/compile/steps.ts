@@ -26,6 +26,8 @@ export type KernelSpec =
       readonly lhs: ArrayValue;
       readonly rhs: ArrayValue;
       readonly out: ArrayValue;
+      /** out = accumulate + lhs·rhs (out may share accumulate's buffer). */
+      readonly accumulate?: ArrayValue;
     }
   | {
       readonly kind: 'fallback';

@@ -12,7 +12,7 @@ import type { FuncRef } from './builder.js';
 import type { KernelContext } from './fused.js';
 import type { GemmSpec } from './gemm/plan.js';
 import { planGemm } from './gemm/plan.js';
-import { dotAxes, emitDotLoops } from './kernels.js';
+import { dotAxes, emitCopy, emitDotLoops } from './kernels.js';
 import { pushAddress } from './layout.js';
 
 export type DotSpec = Extract<KernelSpec, { kind: 'dot' }>;
@@ -67,7 +67,7 @@ export function gemmSpecOf(spec: DotSpec, fma: boolean): GemmSpec | null {
     a: { rowStride: m.lhs, colStride: k.lhs, batchStride: batch.lhs },
     b: { rowStride: k.rhs, colStride: n.rhs, batchStride: batch.rhs },
     c: { rowStride: m.out, batchStride: batch.out },
-    accumulate: false,
+    accumulate: spec.accumulate !== undefined,
     fma,
   };
 }
@@ -89,12 +89,27 @@ export interface GemmAccess {
 }
 
 export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: boolean): void {
+  const { w } = k;
+  // out = accumulate + lhs·rhs: start from the sum unless it already sits in out's buffer.
+  if (spec.accumulate) {
+    const from = k.layout.address(spec.accumulate);
+    const to = k.layout.address(spec.out);
+    const key = (a: typeof from) =>
+      `${a.base}|${a.terms.map((t) => `${t.v}*${t.bytes}`).join('+')}`;
+    if (key(from) !== key(to)) emitCopy(k, spec.accumulate, spec.out);
+  }
   const g = gemmSpecOf(spec, fma);
   if (!g || g.m * g.n * g.k * g.batch === 0) {
-    emitDotLoops(k, spec.params as DotGeneralParams, spec.lhs, spec.rhs, spec.out);
+    emitDotLoops(
+      k,
+      spec.params as DotGeneralParams,
+      spec.lhs,
+      spec.rhs,
+      spec.out,
+      spec.accumulate !== undefined,
+    );
     return;
   }
-  const { w } = k;
   const push = (a: ArrayValue) => pushAddress(w, k.layout.address(a), k.vars);
   const threaded = gemm.parallel(g);
   if (threaded) {

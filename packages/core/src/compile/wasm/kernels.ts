@@ -211,6 +211,7 @@ export function emitDotLoops(
   lhs: ArrayValue,
   rhs: ArrayValue,
   out: ArrayValue,
+  accumulate = false,
 ): void {
   const { w } = k;
   if (out.dtype !== 'float32' && out.dtype !== 'float64') {
@@ -242,7 +243,10 @@ export function emitDotLoops(
     ],
     1,
     ([o, l, r]) => {
-      w.f64(0).set(acc);
+      if (accumulate) {
+        loadWide(w, o, out.dtype);
+        w.set(acc);
+      } else w.f64(0).set(acc);
       emitNest(
         w,
         axes.k.map((a) => a.size),

@@ -190,3 +190,28 @@ describe('limits', () => {
     expect(lowered.backendReason).toMatch(/do not fit in wasm memory/);
   });
 });
+
+describe('accumulating products', () => {
+  test('a weight gradient summed over time steps is one GEMM accumulating into the carry', async () => {
+    const { jit, zeros } = await import('../../index.js');
+    const w = normal([24, 40], 14).mul(0.2);
+    const xs = normal([7, 16, 24], 15);
+    const loss = (wt: Tensor, x: Tensor) =>
+      sum(
+        scan(
+          (c: Tensor, xt: Tensor) => {
+            const h = tanh(matmul(xt, wt));
+            return [c.add(h.sum()), h.mul(h)] as const;
+          },
+          zeros([]),
+          x,
+        )[1],
+      );
+    const g = jit((a: Tensor, b: Tensor) => grad(loss)(a, b), { backend: 'wasm' });
+    // The backward scan's dW += xᵀ·dz: a GEMM that accumulates, with no separate add.
+    expect(g.lower(w, xs).source).toMatch(
+      /dot float32\[16,24\] x float32\[16,40\] \+= float32\[24,40\]/,
+    );
+    expectClose(g(w, xs), grad(loss)(w, xs), 2e-5);
+  });
+});

@@ -58,7 +58,7 @@ function specArrays(spec: KernelSpec): ArrayValue[] {
     case 'reduce':
       return [spec.x, spec.out];
     case 'dot':
-      return [spec.lhs, spec.rhs, spec.out];
+      return [spec.lhs, spec.rhs, spec.out, ...(spec.accumulate ? [spec.accumulate] : [])];
     case 'fallback':
       return [...spec.inputs.filter((v): v is ArrayValue => v.kind === 'array'), ...spec.outs];
     case 'breakUnless':
@@ -92,7 +92,7 @@ function describeKernel(spec: KernelSpec, index: number): string {
     case 'reduce':
       return `${head} ${spec.op} ${shape(spec.x)} over [${spec.axes.join(',')}]`;
     case 'dot':
-      return `${head} ${shape(spec.lhs)} x ${shape(spec.rhs)} -> ${shape(spec.out)}`;
+      return `${head} ${shape(spec.lhs)} x ${shape(spec.rhs)} ${spec.accumulate ? '+=' : '->'} ${shape(spec.out)}`;
     case 'fallback':
       return `${head} ${spec.name} (eager kernel via the host) -> ${spec.outs.map(shape).join(', ')}`;
     case 'breakUnless':
@@ -398,6 +398,7 @@ export function emitWasm(
         },
   );
   let constantsCopied = options.constants === 0;
+  console.error(listing.join('\n'));
   const program: CompiledProgram & { owner: object } = {
     owner,
     backend: 'wasm',
