@@ -22,16 +22,16 @@ type SystemName =
   | 'hand-written'
   | 'Loom eager'
   | 'Loom jit'
-  | 'Loom jit wasm'
+  | 'Loom jit js'
   | 'tfjs cpu'
   | 'tfjs wasm';
 /** In order; the hand-written system comes first because it is every check's reference. */
 const SYSTEMS: readonly { name: SystemName; tfBackend?: TfBackend }[] = [
   { name: 'hand-written' },
   { name: 'Loom eager' },
-  // 'auto' (what users get: JavaScript for programs this small), and WebAssembly forced.
+  // 'auto' (what users get: WebAssembly wherever it runs), and the JavaScript lowering forced.
   { name: 'Loom jit' },
-  { name: 'Loom jit wasm' },
+  { name: 'Loom jit js' },
   { name: 'tfjs cpu', tfBackend: 'cpu' },
   { name: 'tfjs wasm', tfBackend: 'wasm' },
 ];
@@ -40,9 +40,9 @@ const SYSTEMS: readonly { name: SystemName; tfBackend?: TfBackend }[] = [
 const W1_SEED = 1;
 const W2_SEED = 4;
 
-function loom(system: SystemName): { jit: boolean; backend?: 'wasm' } {
+function loom(system: SystemName): { jit: boolean; backend?: 'js' } {
   if (system === 'Loom eager') return { jit: false };
-  return system === 'Loom jit wasm' ? { jit: true, backend: 'wasm' } : { jit: true };
+  return system === 'Loom jit js' ? { jit: true, backend: 'js' } : { jit: true };
 }
 
 function specs(
