@@ -10,10 +10,12 @@ import {
   InvalidArgumentError,
   jit,
   log,
+  oneHot,
   scan,
   sqrt,
   sum,
   type Tensor,
+  take,
   tensor,
 } from '../index.js';
 
@@ -98,5 +100,21 @@ describe('debugNans', () => {
     vi.stubEnv('LOOM_DEBUG_NANS', '0');
     vi.resetModules();
     expect((await import('./config.js')).debugNansEnabled()).toBe(false);
+  });
+});
+
+describe('debugNans and out-of-range indices under jit (issue 13, item 5)', () => {
+  test('a traced out-of-range label (NaN row) raises, naming the out-of-range cause', () => {
+    const labels = tensor([0, 7], { dtype: 'int32' });
+    const viaOneHot = jit((i: Tensor) => sum(oneHot(i, 3, 'float32')));
+    // Off: the bad example's result is NaN, never a plausible finite number.
+    expect(Number.isNaN(viaOneHot(labels).item())).toBe(true);
+    config.update('debugNans', true);
+    expect(() => viaOneHot(labels)).toThrow(FloatingPointError);
+    expect(() => viaOneHot(labels)).toThrow(/out-of-range index or label/);
+    // take's gather makes the NaN itself, so the re-run names gather.
+    const table = tensor([1, 2, 3, 4]);
+    const viaTake = jit((i: Tensor) => take(table, i).mul(2));
+    expect(() => viaTake(labels)).toThrow(/gather produced NaN/);
   });
 });

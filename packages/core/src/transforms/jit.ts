@@ -107,8 +107,9 @@ function findNonFinite(
   outs: readonly ConcreteTensor[],
 ): void {
   if (allFinite(outs) || !allFinite(inputs)) return;
+  let interpreted: Tensor[];
   try {
-    evalJaxpr(jaxpr, inputs);
+    interpreted = evalJaxpr(jaxpr, inputs);
   } catch (e) {
     if (!(e instanceof FloatingPointError)) throw e;
     throw new FloatingPointError(
@@ -117,6 +118,17 @@ function findNonFinite(
     );
   }
   const shapes = outs.map((o) => String(o.aval)).join(', ');
+  if (!allFinite(interpreted as ConcreteTensor[])) {
+    // No primitive turned finite values into bad ones: a NaN or Infinity the program holds as a
+    // constant reached the outputs (an out-of-range index or label marks its row NaN so).
+    throw new FloatingPointError(
+      `debugNans: the compiled program ${name} produced NaN or Infinity from finite inputs ` +
+        `(outputs ${shapes}) through a NaN or Infinity constant in the program, not a ` +
+        'computation: under jit an out-of-range index or label (take, oneHot, embedding, ' +
+        'sparseSoftmaxCrossEntropy) yields NaN rows; call the function eagerly to get an ' +
+        'IndexError naming the bad value.',
+    );
+  }
   throw new FloatingPointError(
     `debugNans: the compiled program ${name} produced NaN or Infinity from finite inputs ` +
       `(outputs ${shapes}), but running it interpreted gave finite values: the compiled code ` +

@@ -398,7 +398,6 @@ export function emitWasm(
         },
   );
   let constantsCopied = options.constants === 0;
-  console.error(listing.join('\n'));
   const program: CompiledProgram & { owner: object } = {
     owner,
     backend: 'wasm',
