@@ -316,9 +316,8 @@ function elementwiseExpr(eqn: Eqn, inputs: Value[]): ExprValue {
   };
 }
 
-/** One loop nest computing a tree of fused elementwise expressions into `out`. */
-export function fusedKernel(root: Value, out: ArrayValue): Kernel {
-  // Post-order over the expression tree, iteratively (long chains must not recurse deeply).
+/** The nodes of an expression tree, inputs before their users (iterative: long chains). */
+export function postOrder(root: Value): Value[] {
   const order: Value[] = [];
   const stack: { v: Value; expanded: boolean }[] = [{ v: root, expanded: false }];
   while (stack.length > 0) {
@@ -332,6 +331,12 @@ export function fusedKernel(root: Value, out: ArrayValue): Kernel {
       stack.push({ v: top.v.inputs[i], expanded: false });
     }
   }
+  return order;
+}
+
+/** One loop nest computing a tree of fused elementwise expressions into `out`. */
+export function fusedKernel(root: Value, out: ArrayValue): Kernel {
+  const order = postOrder(root);
   const leaves = [...new Set(order.filter((v): v is ArrayValue => v.kind === 'array'))];
   const shape = out.shape;
   const standard = stridesOf(shape);

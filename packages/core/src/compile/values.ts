@@ -143,3 +143,14 @@ export function broadcastStrides(v: ArrayValue, shape: Shape): number[] {
     return v.shape[src] === 1 && n !== 1 ? 0 : v.strides[src];
   });
 }
+
+/** The part of `v` that starts at index `starts` and walks `steps` per axis, with `shape`. */
+export function stridedRegion(
+  v: ArrayValue,
+  shape: Shape,
+  starts: readonly number[],
+  steps: readonly number[],
+): ArrayValue {
+  const c = starts.reduce((acc, s, d) => acc + s * v.strides[d], 0);
+  return { ...v, off: offsetPlus(v.off, c), shape, strides: v.strides.map((s, d) => s * steps[d]) };
+}

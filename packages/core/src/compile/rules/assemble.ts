@@ -6,23 +6,7 @@
 import type { ConcatenateParams } from '../../prims/concatenate.js';
 import type { PadParams } from '../../prims/pad.js';
 import { copyInto, type LoweringRule } from '../lower.js';
-import { type ArrayValue, offsetPlus, type Value } from '../values.js';
-
-/** The region of `out` that starts at `starts` and walks `steps`, with `shape`. */
-function region(
-  out: ArrayValue,
-  shape: readonly number[],
-  starts: readonly number[],
-  steps: readonly number[],
-): ArrayValue {
-  const c = starts.reduce((acc, s, d) => acc + s * out.strides[d], 0);
-  return {
-    ...out,
-    off: offsetPlus(out.off, c),
-    shape,
-    strides: out.strides.map((s, d) => s * steps[d]),
-  };
-}
+import { stridedRegion, type Value } from '../values.js';
 
 const padRule: LoweringRule = (lo, eqn, [x], steps) => {
   const { starts, steps: step } = eqn.params as PadParams;
@@ -30,7 +14,8 @@ const padRule: LoweringRule = (lo, eqn, [x], steps) => {
   const out = lo.temp(aval.dtype, aval.shape);
   const zero: Value = { kind: 'lit', value: 0, dtype: aval.dtype, shape: aval.shape };
   steps.push({ ...copyInto(zero, out), writes: [out.buf], updates: [] });
-  if (x.shape.every((n) => n > 0)) steps.push(copyInto(x, region(out, x.shape, starts, step)));
+  if (x.shape.every((n) => n > 0))
+    steps.push(copyInto(x, stridedRegion(out, x.shape, starts, step)));
   return [out];
 };
 
@@ -41,7 +26,7 @@ const concatenateRule: LoweringRule = (lo, eqn, ins, steps) => {
   let at = 0;
   ins.forEach((x, i) => {
     const starts = aval.shape.map((_, d) => (d === axis ? at : 0));
-    const piece = region(
+    const piece = stridedRegion(
       out,
       x.shape,
       starts,

@@ -6,7 +6,7 @@ import type { SliceParams } from '../../prims/slice.js';
 import type { TransposeParams } from '../../prims/transpose.js';
 import { stridesOf } from '../../tensor/shape.js';
 import { type LoweringRule, viewExpr } from '../lower.js';
-import { type ArrayValue, isContiguous, offsetPlus, type Value } from '../values.js';
+import { type ArrayValue, isContiguous, stridedRegion, type Value } from '../values.js';
 
 /** Applies `view` to arrays; literals are the same constant in any shape. */
 function viewRule(
@@ -65,15 +65,9 @@ const broadcastInDim = viewRule((v, shape, { broadcastDimensions }: BroadcastInD
   return withLayout(v, shape, strides);
 });
 
-const slice = viewRule((v, shape, { starts, steps }: SliceParams) => {
-  const c = starts.reduce((acc, s, d) => acc + s * v.strides[d], 0);
-  return {
-    ...v,
-    off: offsetPlus(v.off, c),
-    shape,
-    strides: v.strides.map((s, d) => s * steps[d]),
-  };
-});
+const slice = viewRule((v, shape, { starts, steps }: SliceParams) =>
+  stridedRegion(v, shape, starts, steps),
+);
 
 const identity: LoweringRule = (_lo, _eqn, [x]: Value[]) => [x];
 

@@ -5,6 +5,7 @@
 // elements per step, with the remainder in scalar code that computes bitwise the same values.
 import type { DType } from '../../tensor/dtype.js';
 import { collapseLoops } from '../loops.js';
+import { postOrder } from '../lower.js';
 import { type ArrayValue, broadcastStrides, type ExprValue, type Value } from '../values.js';
 import type { CodeWriter, Local } from './builder.js';
 import { loadScalar, scalarConst, scalarType, storeScalar, vectorConst } from './dtypes.js';
@@ -12,29 +13,13 @@ import { emitOp, type OpContext, vectorizable } from './elementwise/index.js';
 import { type Layout, pushAddress, type Vars } from './layout.js';
 import { emitNest } from './nest.js';
 
+export { postOrder };
+
 export interface KernelContext {
   readonly w: CodeWriter;
   readonly layout: Layout;
   readonly vars: Vars;
   readonly ops: Omit<OpContext, 'w' | 'lanes'>;
-}
-
-/** Post-order of an expression tree (iterative). */
-export function postOrder(root: Value): Value[] {
-  const order: Value[] = [];
-  const stack: { v: Value; expanded: boolean }[] = [{ v: root, expanded: false }];
-  while (stack.length > 0) {
-    const top = stack.pop()!;
-    if (top.v.kind !== 'expr' || top.expanded) {
-      order.push(top.v);
-      continue;
-    }
-    stack.push({ v: top.v, expanded: true });
-    for (let i = top.v.inputs.length - 1; i >= 0; i--) {
-      stack.push({ v: top.v.inputs[i], expanded: false });
-    }
-  }
-  return order;
 }
 
 const LANES: Record<DType, number> = { float32: 4, int32: 4, float64: 2, bool: 0 };

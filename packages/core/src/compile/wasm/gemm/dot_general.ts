@@ -3,9 +3,11 @@
 // collapsed into one stride each when the row-major layout allows it (always for plain,
 // transposed and batched matrix products), so no transposed copy is made; only operands whose
 // axes interleave are laid out first, by the caller's `permute`.
+
 import { AllocationError } from '../../../errors.js';
 import { features } from '../../../runtime/features.js';
 import type { DType, TypedArray } from '../../../tensor/dtype.js';
+import { stridesOf } from '../../../tensor/shape.js';
 import { gemm, wasmGemmAvailable } from './eager.js';
 import type { GemmSpec, OperandLayout } from './plan.js';
 
@@ -23,16 +25,6 @@ export interface DotAxes {
 export interface DotOperand {
   readonly buffer: TypedArray;
   readonly shape: readonly number[];
-}
-
-function rowMajorStrides(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    strides[i] = s;
-    s *= shape[i];
-  }
-  return strides;
 }
 
 /** The one stride that walks `axes` (in order) as a single index, or null if none does. */
@@ -53,7 +45,7 @@ function viewOf(
   colAxes: readonly number[],
   permute: (x: DotOperand, perm: number[]) => TypedArray,
 ): { buffer: TypedArray; layout: OperandLayout } {
-  const strides = rowMajorStrides(x.shape);
+  const strides = stridesOf(x.shape);
   const batchStride = groupStride(x.shape, strides, [...batchAxes]);
   const rowStride = groupStride(x.shape, strides, [...rowAxes]);
   const colStride = groupStride(x.shape, strides, [...colAxes]);
