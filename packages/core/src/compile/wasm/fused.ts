@@ -13,8 +13,6 @@ import { emitOp, type OpContext, vectorizable } from './elementwise/index.js';
 import { type Layout, pushAddress, type Vars } from './layout.js';
 import { emitNest } from './nest.js';
 
-export { postOrder };
-
 export interface KernelContext {
   readonly w: CodeWriter;
   readonly layout: Layout;

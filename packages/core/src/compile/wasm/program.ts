@@ -11,6 +11,7 @@ import { pool } from '../../runtime/pool.js';
 import { threadsSupported } from '../../runtime/threads.js';
 import { type DType, itemSize, type TypedArray } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/shape.js';
+import { postOrder } from '../lower.js';
 import type { Plan } from '../plan.js';
 import type { CompiledProgram } from '../program.js';
 import type { KernelSpec, Step } from '../steps.js';
@@ -31,7 +32,7 @@ import {
   parallelMinFlops,
 } from './dot.js';
 import { HOST_MATH_ARITY, type HostMathName } from './elementwise/index.js';
-import { emitFused, type KernelContext, postOrder } from './fused.js';
+import { emitFused, type KernelContext } from './fused.js';
 import { emitGemm } from './gemm/driver.js';
 import type { GemmSpec } from './gemm/plan.js';
 import { emitCopy, emitFallbackCall, emitFill, emitReduce } from './kernels.js';
