@@ -41,6 +41,16 @@ export interface CharCorpus {
   windowStream(options: WindowOptions): Generator<Tensor, never, undefined>;
 }
 
+/** Options of `charCorpus`. */
+export interface CharCorpusOptions {
+  /**
+   * The vocabulary to use instead of the text's own: distinct single characters sorted by code
+   * point that include every character of the text. A training prefix and a held-out tail then
+   * share one vocabulary (see `charCorpusSplit`).
+   */
+  readonly vocab?: readonly string[];
+}
+
 /** Code-point order, unlike `Array.prototype.sort`'s UTF-16 order for characters above U+FFFF. */
 function byCodePoint(a: string, b: string): number {
   return a.codePointAt(0)! - b.codePointAt(0)!;
@@ -72,17 +82,47 @@ export function validateWindowOptions(
   );
 }
 
+/** Checks a given vocabulary: single code points, strictly increasing, covering `chars`. */
+function checkVocab(vocab: unknown, chars: readonly string[]): readonly string[] {
+  const fn = 'charCorpus';
+  if (!Array.isArray(vocab) || vocab.length === 0) {
+    throw optionError(fn, 'vocab', vocab, 'a non-empty array of characters');
+  }
+  for (let i = 0; i < vocab.length; i++) {
+    const c: unknown = vocab[i];
+    if (typeof c !== 'string' || c.length === 0 || Array.from(c).length !== 1) {
+      throw optionError(fn, `vocab[${i}]`, c, 'one character (code point)');
+    }
+    if (i > 0 && byCodePoint(vocab[i - 1], c) >= 0) {
+      throw optionError(fn, `vocab[${i}]`, c, `a character after ${JSON.stringify(vocab[i - 1])} (sorted by code point, no repeats)`);
+    }
+  }
+  const known = new Set(vocab as string[]);
+  const position = chars.findIndex((c) => !known.has(c));
+  if (position >= 0) {
+    throw new DatasetError(
+      `${fn}: the text's character ${JSON.stringify(chars[position])} at position ${position} is ` +
+        `not in the given vocab of ${vocab.length} characters; the vocab must cover the text.`,
+    );
+  }
+  return vocab as string[];
+}
+
 /**
- * Builds a character corpus from `text` (non-empty): vocabulary of its sorted unique characters,
- * `encode`/`decode`, and seeded random windows for next-character prediction.
+ * Builds a character corpus from `text` (non-empty): vocabulary of its sorted unique characters
+ * (or `options.vocab`), `encode`/`decode`, and seeded random windows for next-character
+ * prediction.
  * @example
  * const corpus = charCorpus(defaultCorpus({ seed: 0 }));
  * const batch = corpus.windows({ batchSize: 32, seqLen: 64, seed: step }); // int32 [32, 65]
  */
-export function charCorpus(text: string): CharCorpus {
+export function charCorpus(text: string, options: CharCorpusOptions = {}): CharCorpus {
   const source = orThrow(nonEmptyString('charCorpus', 'text', text));
   const chars = Array.from(source);
-  const vocab = [...new Set(chars)].sort(byCodePoint);
+  const vocab =
+    options.vocab === undefined
+      ? [...new Set(chars)].sort(byCodePoint)
+      : checkVocab(options.vocab, chars);
   const index = new Map(vocab.map((c, i) => [c, i]));
   const ids = Int32Array.from(chars, (c) => index.get(c)!);
 

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * @loom/datasets: seeded, validated generators and loaders for the classic RNN tasks. Everything
- * here is browser-safe; reading files by path lives in `@loom/datasets/node`.
+ * `@loom/datasets`: seeded, validated generators and loaders for the classic RNN tasks.
+ * Everything here is browser-safe; reading files by path lives in `@loom/datasets/node`.
+ *
+ * @module @loom/datasets
  */
 export {
   type Batch,
@@ -33,6 +35,23 @@ export {
   validateWindowOptions,
   type WindowOptions,
 } from './char_corpus.js';
+export {
+  type CalendarDate,
+  DATE_FORMATS,
+  DATE_PAD_ID,
+  DATE_START_ID,
+  type DateBatch,
+  type DateFormatName,
+  type DatePair,
+  type DateSplitSizes,
+  type DateTranslation,
+  type DateTranslationOptions,
+  dateTranslation,
+  formatDate,
+  ISO_DATE_LENGTH,
+  isoDate,
+  validateDateTranslationOptions,
+} from './dates.js';
 export {
   DEFAULT_CORPUS_LENGTH,
   type DefaultCorpusOptions,

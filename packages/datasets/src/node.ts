@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * @loom/datasets/node: reading dataset files by path. Kept out of the main entry because
+ * `@loom/datasets/node`: reading dataset files by path. Kept out of the main entry because
  * `node:fs` does not exist in browsers; everything here is a thin shell around the byte parsers.
+ *
+ * @module @loom/datasets/node
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,6 +34,8 @@ async function readBytes(fn: string, path: string): Promise<Uint8Array> {
 /**
  * Reads a UTF-8 text file, e.g. for `charCorpus`. A leading byte-order mark is dropped so it does
  * not become a vocabulary character.
+ * @example
+ * const corpus = charCorpus(await loadTextFile('input.txt'));
  */
 export async function loadTextFile(path: string): Promise<string> {
   const bytes = await readBytes('loadTextFile', path);
@@ -101,6 +105,10 @@ async function findFile(dir: string, stem: string): Promise<string | undefined> 
  * Loads MNIST or Fashion-MNIST from a directory holding the four standard files
  * (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
  * t10k-labels-idx1-ubyte), each optionally gzipped (`.gz`).
+ * @example
+ * const dir = '/usr/share/datasets/fashion-mnist';
+ * const { train, test } = await loadMnistDir(dir, { layout: 'rows' });
+ * train.x.shape; // [60000, 28, 28] float32 in [0, 1]; train.y: int32 [60000]
  */
 export async function loadMnistDir(
   dir: string,

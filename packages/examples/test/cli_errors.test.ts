@@ -89,22 +89,49 @@ const cases: CliCase[] = [
   usage('--steps abc', ['binary-addition', '--steps', 'abc'], '--steps', 'got "abc"'),
   usage('--steps 1.5', ['binary-addition', '--steps', '1.5'], '--steps', 'got "1.5"'),
   usage('--steps with no value', ['binary-addition', '--steps'], '--steps', 'got nothing'),
+  usage('--steps= with an empty value', ['binary-addition', '--steps='], '--steps', 'got ""'),
   usage('--epochs -1', ['sine-square', '--epochs', '-1'], '--epochs', 'integer ≥ 1', 'got "-1"'),
-  usage('--lr 0', ['binary-addition', '--lr', '0'], '--lr', 'positive number', 'got "0"'),
-  usage('--lr 1e', ['binary-addition', '--lr', '1e'], '--lr', 'got "1e"'),
+  usage('--lr 0', ['irnn-pixels', '--lr', '0'], '--lr', 'positive number', 'got "0"'),
+  usage('--lr 1e', ['irnn-pixels', '--lr=1e'], '--lr', 'got "1e"'),
   usage(
     '--lr swallowing the next flag',
-    ['binary-addition', '--lr', '--steps', '5'],
+    ['irnn-pixels', '--lr', '--steps', '5'],
     '--lr',
     'got "--steps"',
+    'written --lr=--steps',
   ),
   usage('--seed -1', ['binary-addition', '--seed', '-1'], '--seed', 'integer ≥ 0', 'got "-1"'),
+  usage('--seed=-1', ['binary-addition', '--seed=-1'], '--seed', 'integer ≥ 0', 'got "-1"'),
   usage('--seed 0.5', ['binary-addition', '--seed', '0.5'], '--seed', 'got "0.5"'),
   usage('--cell tcn', ['char-rnn', '--cell', 'tcn'], '--cell', 'rnn, lstm or gru', 'got "tcn"'),
   usage('--cell LSTM in capitals', ['char-rnn', '--cell', 'LSTM'], '--cell', 'got "LSTM"'),
-  usage('an unknown flag', ['binary-addition', '--fast'], 'unknown flag "--fast"', '--help'),
+  usage(
+    'an unknown flag',
+    ['binary-addition', '--fast'],
+    'unknown flag "--fast" for binary-addition',
+    'it takes --steps N, --seed S, --out DIR, --no-jit',
+    '--help',
+  ),
   usage('a short flag', ['binary-addition', '-v'], 'unknown flag "-v"'),
-  usage('--steps=5 form', ['binary-addition', '--steps=5'], 'unknown flag "--steps=5"'),
+  usage(
+    'a flag another example takes',
+    ['binary-addition', '--lr', '0.1'],
+    'unknown flag "--lr" for binary-addition',
+  ),
+  usage(
+    'any flag for an example without flags',
+    ['forward-propagation', '--steps', '3'],
+    'unknown flag "--steps" for forward-propagation',
+    'it takes no flags',
+  ),
+  usage(
+    'a value for a boolean flag',
+    ['irnn-pixels', '--rows=yes'],
+    '--rows takes no value',
+    '"--rows=yes"',
+  ),
+  usage('a stray word', ['binary-addition', 'fast'], 'unexpected argument "fast"'),
+  usage('an unknown global flag', ['--verbose'], 'unknown flag "--verbose" for loom-examples'),
   usage('--out with no value', ['binary-addition', '--out'], '--out needs a value'),
   usage(
     '--text followed by a flag',
@@ -168,6 +195,7 @@ describe('cli: bad flags, examples, values and files', () => {
       expect(err.exitCode).toBe(c.exitCode);
       // A mistake the user can fix is reported in words, never as a stack trace.
       expect(err.stderr).not.toMatch(/^\s+at /m);
+      expect(err.stderr.split('\n')).toHaveLength(1);
     } finally {
       console.log = log;
     }

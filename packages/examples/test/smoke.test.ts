@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeIdx } from '@loom/datasets';
 import { describe, expect, test } from 'vitest';
-import { parseArgs } from '../src/args.js';
 import { binaryAdditionProgram } from '../src/programs/binary_addition.js';
 import { charRnnProgram } from '../src/programs/char_rnn.js';
 import { forwardPropagation } from '../src/programs/forward_propagation.js';
@@ -90,34 +89,4 @@ describe('examples that need @loom/nn', () => {
     )();
     expect(summary.metrics.lastLoss).toBeLessThan(summary.metrics.firstLoss * 0.9);
   }, 180_000);
-});
-
-describe('command line', () => {
-  const names = ['binary-addition', 'forward-propagation'];
-  test('parses flags', () => {
-    const r = parseArgs(
-      ['binary-addition', '--steps', '50', '--seed', '3', '--no-jit', '--out', 'x'],
-      names,
-    );
-    expect(r).toEqual({
-      _tag: 'Right',
-      right: {
-        kind: 'run',
-        example: 'binary-addition',
-        options: { seed: 3, out: 'x', jit: false, steps: 50 },
-      },
-    });
-  });
-  test.each([
-    [['nope'], /unknown example "nope"; choose one of: binary-addition, forward-propagation/],
-    [['binary-addition', '--steps', '0'], /--steps needs an integer ≥ 1, got "0"/],
-    [['binary-addition', '--steps'], /--steps needs an integer ≥ 1, got nothing/],
-    [['binary-addition', '--cell', 'tcn'], /--cell must be rnn, lstm or gru, got "tcn"/],
-    [['binary-addition', '--fast'], /unknown flag "--fast"/],
-    [['binary-addition', '--out'], /--out needs a value/],
-  ])('rejects %j', (argv, message) => {
-    const r = parseArgs(argv, names);
-    expect(r._tag).toBe('Left');
-    if (r._tag === 'Left') expect(r.left.message).toMatch(message);
-  });
 });

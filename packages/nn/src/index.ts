@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: MIT
 /**
- * @loom/nn: layers, recurrent cells, sequence layers over `scan`, initializers, losses,
+ * `@loom/nn`: layers, recurrent cells, sequence layers over `scan`, initializers, losses,
  * optax-style optimizers, metrics, safetensors checkpoints and structural tree edits, all as
  * pure functions over parameter pytrees. Browser-safe; file helpers live in `@loom/nn/node`.
+ *
+ * @module @loom/nn
  */
 
 export type { Cell, CellConfig } from './cells/cell.js';
@@ -22,16 +24,42 @@ export type { Initializer } from './init/initializer.js';
 export {
   type ActivationName,
   activation,
+  elu,
+  gelu,
+  leakyRelu,
   logSoftmax,
   relu,
   sigmoid,
+  silu,
   softmax,
   softplus,
   tanh,
 } from './layers/activations.js';
+export {
+  type AdditiveAttentionConfig,
+  type AdditiveAttentionOptions,
+  type AdditiveAttentionParams,
+  type AttentionResult,
+  additiveAttention,
+} from './layers/additive_attention.js';
+export {
+  type AttentionOptions,
+  dotProductAttention,
+  type HeadProjection,
+  type MultiHeadAttentionConfig,
+  type MultiHeadAttentionParams,
+  multiHeadAttention,
+} from './layers/attention.js';
 export { type DropoutOptions, dropout } from './layers/dropout.js';
 export { type EmbeddingConfig, type EmbeddingParams, embedding } from './layers/embedding.js';
 export { type LinearConfig, type LinearParams, linear } from './layers/linear.js';
+export {
+  layerNorm,
+  type NormConfig,
+  type NormOptions,
+  type NormParams,
+  rmsNorm,
+} from './layers/normalization.js';
 export {
   type BinaryCrossEntropyOptions,
   binaryCrossEntropy,
@@ -55,6 +83,7 @@ export {
   countParams,
   getSubtree,
   type LeafPredicate,
+  leafLabels,
   partition,
   replaceSubtree,
   type TreePath,

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 /**
- * @loom/nn/node: file helpers for Node. Everything else in @loom/nn is browser-safe; only this
+ * `@loom/nn/node`: file helpers for Node. Everything else in @loom/nn is browser-safe; only this
  * entry imports node: modules.
+ *
+ * @module @loom/nn/node
  */
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -65,6 +67,9 @@ async function syncFolder(folder: string): Promise<void> {
  * go to a temporary file in the same folder, are flushed to disk, and replace `path` by rename.
  * A crash or kill at any moment leaves either the previous file or the new one, never a torn
  * mix; stale temporary files of killed saves are removed by the next save.
+ * @example
+ * await saveCheckpointFile('model.safetensors', params, { step: '100' });
+ * const restored = await loadCheckpointFile('model.safetensors', params);
  */
 export async function saveCheckpointFile(
   path: string,
@@ -90,7 +95,11 @@ export async function saveCheckpointFile(
   await syncFolder(dirname(path));
 }
 
-/** Reads a .safetensors file and loads it against `template` (see `loadCheckpoint`). */
+/**
+ * Reads a .safetensors file and loads it against `template` (see `loadCheckpoint`).
+ * @example
+ * const restored = await loadCheckpointFile('model.safetensors', params);
+ */
 export async function loadCheckpointFile<T>(path: string, template: T): Promise<T> {
   const buf = await readFile(path);
   return loadCheckpoint(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), template);

@@ -6,10 +6,13 @@ import { linear } from './layers/linear.js';
 import { sgd } from './optim/alias.js';
 import { applyUpdates } from './optim/base.js';
 import { masked } from './optim/masked.js';
+import { multiTransform } from './optim/multi_transform.js';
+import { scale, setToZero } from './optim/transform.js';
 import {
   combine,
   countParams,
   getSubtree,
+  leafLabels,
   partition,
   replaceSubtree,
   trainableMask,
@@ -54,7 +57,7 @@ describe('replaceSubtree', () => {
 });
 
 describe('masks and partitions', () => {
-  test('trainableMask freezes the embedding under masked()', () => {
+  test('trainableMask and leafLabels: freeze the embedding with multiTransform, decay only the masked leaves', () => {
     const params = make();
     const mask = trainableMask(params, (name) => !name.startsWith('embed.'));
     expect(mask).toEqual({
@@ -65,7 +68,16 @@ describe('masks and partitions', () => {
       ],
       out: { b: true, w: true },
     });
-    const opt = masked(sgd(0.5), mask);
+    const labels = leafLabels(params, (name) => (name.startsWith('embed.') ? 'frozen' : 'train'));
+    expect(labels).toEqual({
+      embed: { table: 'frozen' },
+      layers: [
+        { b: 'train', w: 'train' },
+        { b: 'train', w: 'train' },
+      ],
+      out: { b: 'train', w: 'train' },
+    });
+    const opt = multiTransform({ train: sgd(0.5), frozen: setToZero() }, labels);
     const g = tree.map((l) => l.mul(0).add(1), params);
     const [u] = opt.update(g, opt.init(params), params);
     const next = applyUpdates(params, u);
@@ -74,6 +86,13 @@ describe('masks and partitions', () => {
       [3, 4],
     ]);
     expect(next.layers[0].w.item()).toBe(0.5);
+    // The same mask under masked(): masked-out leaves pass through (optax), here the raw gradient.
+    const [passed] = masked(scale(2), mask).update(g, {}, params);
+    expect(passed.embed.table.toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+    expect(passed.layers[0].w.item()).toBe(2);
   });
 
   test('partition / combine round trip; grad w.r.t. the trainable part only', () => {

@@ -6,6 +6,7 @@
 import { InvalidArgumentError, type Tensor, tree } from '@loom/core';
 import { produce } from 'immer';
 import type { MaskTree } from './optim/masked.js';
+import type { LabelTree } from './optim/multi_transform.js';
 
 /** A path into a tree: object keys and array indices, e.g. `['encoder', 'layers', 0, 'w']`. */
 export type TreePath = readonly (string | number)[];
@@ -92,12 +93,25 @@ export type LeafPredicate = (name: string, leaf: Tensor, path: TreePath) => bool
 const nameOf = (path: TreePath) => formatPath(path).replace(/^\./, '');
 
 /**
- * A boolean mask with the structure of `t`: true where `predicate` holds. Use it with
- * `masked(opt, mask)` to train only those leaves (the others get zero updates).
- * @example const mask = trainableMask(params, (name) => !name.startsWith('embedding.'));
+ * A boolean mask with the structure of `t`: true where `predicate` holds (for `masked(opt,
+ * mask)`, e.g. which parameters `addDecayedWeights` decays, or adamw's `mask`).
+ * @example const decayed = trainableMask(params, (name) => name.endsWith('.w'));
  */
 export function trainableMask(t: unknown, predicate: LeafPredicate): MaskTree {
   return mapLeafPaths<MaskTree>(t, (leaf, path) => predicate(nameOf(path), leaf as Tensor, path));
+}
+
+/**
+ * A label per leaf of `t` (for `multiTransform`): `label(name, leaf, path)` for each one.
+ * @example
+ * const labels = leafLabels(params, (name) => (name.startsWith('embedding.') ? 'frozen' : 'train'));
+ * const opt = multiTransform({ train: adam(1e-3), frozen: setToZero() }, labels);
+ */
+export function leafLabels(
+  t: unknown,
+  label: (name: string, leaf: Tensor, path: TreePath) => string,
+): LabelTree {
+  return mapLeafPaths<LabelTree>(t, (leaf, path) => label(nameOf(path), leaf as Tensor, path));
 }
 
 /**

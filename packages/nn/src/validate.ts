@@ -170,6 +170,8 @@ export interface ConfigSpec {
   booleans?: readonly string[];
   /** Optional finite numbers. */
   numbers?: readonly string[];
+  /** Optional positive integer sizes. */
+  optionalSizes?: readonly string[];
 }
 
 const optional =
@@ -183,7 +185,7 @@ const optional =
  * InvalidArgumentError naming `fn`, the key, the value and what is accepted.
  */
 export function checkConfig(fn: string, config: unknown, spec: ConfigSpec): void {
-  const { sizes, initializers = [], booleans = [], numbers = [] } = spec;
+  const { sizes, initializers = [], booleans = [], numbers = [], optionalSizes = [] } = spec;
   if (config === null || typeof config !== 'object' || Array.isArray(config)) {
     throw optionError(fn, 'config', config, `an object with ${sizes.join(', ')}`);
   }
@@ -192,6 +194,13 @@ export function checkConfig(fn: string, config: unknown, spec: ConfigSpec): void
     ...sizes.map(
       (k) =>
         [k, (v: unknown) => integerIn(fn, k, v, 1)] as [
+          string,
+          (v: unknown) => Validation<unknown>,
+        ],
+    ),
+    ...optionalSizes.map(
+      (k) =>
+        [k, optional((v) => integerIn(fn, k, v, 1))] as [
           string,
           (v: unknown) => Validation<unknown>,
         ],

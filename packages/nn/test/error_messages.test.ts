@@ -54,17 +54,27 @@ const i32 = (data: number[]) => tensor(data, { dtype: 'int32' });
 const config = { inFeatures: 3, hiddenSize: 4 };
 const rnnParams = rnnCell.init(key, config);
 const lstmParams = lstmCell.init(key, config);
-const xs = zeros([5, 2, 3]); // [T, B, in]
+const xs = zeros([2, 5, 3]); // [B, T, in]
 
 describe('nn: sequences', () => {
   errorTable([
     mistake(
-      'rnn over batch-major [B, in] data without a time axis',
+      'rnn over [B, in] data without a time axis',
       () => rnn(rnnCell, rnnParams, zeros([5, 3]), rnnCell.initialCarry(config, 2)),
       ShapeError,
       'rnn',
       '[5, 3]',
-      'time-major [T, B, in]',
+      'batch-major [B, T, in]',
+      'timeMajor: true',
+    ),
+    mistake(
+      'rnn over time-major [T, B, in] data without timeMajor: true',
+      () => rnn(rnnCell, rnnParams, zeros([5, 2, 3]), rnnCell.initialCarry(config, 2)),
+      ShapeError,
+      'rnn',
+      'xs [5, 2, 3] is read as batch-major [B, T, in]',
+      'carry0 has 2 rows',
+      'the data look time-major [T, B, in] (pass { timeMajor: true })',
     ),
     mistake(
       'rnn of an LSTM started from a bare hidden state',
@@ -89,7 +99,8 @@ describe('nn: sequences', () => {
       ShapeError,
       'rnn',
       'carry0 has shape [3, 4]',
-      'xs [5, 2, 3] has batch 2',
+      'xs [2, 5, 3]',
+      'has batch 2',
     ),
     mistake(
       'rnn of an LSTM whose c has the wrong batch (path named)',
@@ -101,17 +112,17 @@ describe('nn: sequences', () => {
       'batch 2',
     ),
     mistake(
-      'rnn with a batch-major mask',
-      () => rnn(rnnCell, rnnParams, xs, rnnCell.initialCarry(config, 2), { mask: zeros([2, 5]) }),
+      'rnn with a time-major mask for batch-major xs',
+      () => rnn(rnnCell, rnnParams, xs, rnnCell.initialCarry(config, 2), { mask: zeros([5, 2]) }),
       ShapeError,
       'rnn',
-      'mask has shape [2, 5]',
-      '[T, B] = [5, 2]',
-      'xs [5, 2, 3]',
+      'mask has shape [5, 2]',
+      '[B, T] = [2, 5]',
+      'xs [2, 5, 3] (batch-major)',
     ),
     mistake(
       'rnn with inputs of the wrong feature size',
-      () => rnn(rnnCell, rnnParams, zeros([5, 2, 7]), rnnCell.initialCarry(config, 2)),
+      () => rnn(rnnCell, rnnParams, zeros([2, 5, 7]), rnnCell.initialCarry(config, 2)),
       ShapeError,
       'matmul',
       '[2,7] by [3,4]',
@@ -149,7 +160,7 @@ describe('nn: sequences', () => {
           forward: zeros([2, 4]),
         } as never),
       TreeStructureError,
-      'rnn',
+      'bidirectional',
       'carry0',
       'undefined',
     ),

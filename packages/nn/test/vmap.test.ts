@@ -21,7 +21,7 @@ describe('nn under vmap', () => {
     const { outputs } = rnn(
       lstmCell,
       p.cell,
-      x.reshape([7, 1, 3]),
+      x.reshape([1, 7, 3]), // one example of 7 steps, batch-major
       lstmCell.initialCarry(config, 1),
     );
     return sparseSoftmaxCrossEntropy(linear.apply(p.head, outputs.reshape([7, 4])), y);

@@ -33,6 +33,7 @@ export function lstmLoss(task: LstmTask): (p: Params, xs: Tensor, ys: Tensor) =>
       p.cell,
       xs,
       lstmCell.initialCarry(config, xs.shape[1]),
+      { timeMajor: true },
     );
     if (task.kind === 'last-h') return carry.h.mean();
     return softmaxCrossEntropy(linear.apply(p.out!, outputs), ys);

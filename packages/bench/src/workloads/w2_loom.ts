@@ -33,7 +33,9 @@ const config = { inFeatures: SS_FEATURES, hiddenSize: SS_HIDDEN };
 
 /** Logits [B, 2] for time-major sequences xs [T, B, 16]. */
 function logits(p: Params, xs: Tensor): Tensor {
-  const { carry } = rnn(cell, p.cell, xs, cell.initialCarry(config, xs.shape[1]));
+  const { carry } = rnn(cell, p.cell, xs, cell.initialCarry(config, xs.shape[1]), {
+    timeMajor: true,
+  });
   return linear.apply(p.fc2, relu(linear.apply(p.fc1, carry)));
 }
 

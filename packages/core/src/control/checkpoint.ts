@@ -179,6 +179,11 @@ function scatterBack(inputs: (Tensor | UndefPrimal)[], cts: MaybeZero[]): MaybeZ
 /**
  * Wraps `f` so that reverse mode stores only its inputs and recomputes its intermediate values in
  * the backward pass (JAX's `jax.checkpoint`). Values are unchanged; memory for residuals shrinks.
+ * @example
+ * const layer = checkpoint((w: Tensor, h: Tensor) => tanh(h.matmul(w)));
+ * const loss = (w: Tensor, h: Tensor) => sum(layer(w, layer(w, h)));
+ * // The backward pass recomputes each layer's tanh instead of storing it.
+ * const g = grad(loss)(random.normal(random.key(0), [4, 4]), random.normal(random.key(1), [2, 4]));
  */
 export function checkpoint<A extends unknown[], R>(f: (...args: A) => R): (...args: A) => R {
   return (...args: A) => {

@@ -1,19 +1,16 @@
 // SPDX-License-Identifier: MIT
-// cond: both branches are traced to jaxprs over the same operands, and every transformation
-// transforms both. Residuals of the two branches are joined (each branch returns zeros for the
-// other's), so the known and unknown halves stay ordinary conds.
-import {
-  DtypeError,
-  InvalidArgumentError,
-  LoomError,
-  ShapeError,
-  TreeStructureError,
-} from '../errors.js';
+// The `cond` primitive: n branches traced to jaxprs over the same operands, chosen by a bool
+// predicate (false = branch 0, true = branch 1) or by an int32 index clamped to [0, n-1]
+// (switchCase): as in JAX, cond is a switch with two branches. Every transformation transforms
+// every branch. Residuals of the branches are joined (each branch returns zeros for the others'),
+// so the known and unknown halves stay ordinary conds.
+import { DtypeError, InvalidArgumentError, LoomError, ShapeError } from '../errors.js';
 import { evalJaxpr } from '../ir/eval.js';
 import { ClosedJaxpr, type Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
 import { type BatchDim, moveAxis, moveBatchAxis } from '../prims/batching.js';
 import { broadcastTo } from '../prims/broadcast_in_dim.js';
+import { gePrim } from '../prims/comparisons.js';
 import { reshapePrim } from '../prims/reshape.js';
 import { selectPrim } from '../prims/select.js';
 import type { ShapedArray } from '../tensor/aval.js';
@@ -37,52 +34,33 @@ import type { PartialEvalTrace, PETracer } from '../transforms/partial_eval.js';
 import { transposeJaxpr } from '../transforms/transpose.js';
 import { vmapJaxpr } from '../transforms/vmap.js';
 import { unflatten } from '../tree/tree.js';
+import { joinBranches, traceBranches } from './branches.js';
 import { where } from './layout.js';
-import { avalsOf, tensorLeaves, traceTreeFn } from './trace_tree.js';
 
 export interface CondParams {
   readonly [key: string]: unknown;
-  /** [onFalse, onTrue]; both take the same operands and return the same types. */
-  readonly branches: readonly [Jaxpr, Jaxpr];
+  /**
+   * The branches, all over the same operands and returning the same types. With a bool
+   * predicate there are two: [onFalse, onTrue].
+   */
+  readonly branches: readonly Jaxpr[];
 }
 
-/** Puts two closed branches on one operand list: [consts of false, consts of true, operands]. */
-function joinBranches(
-  f: ClosedJaxpr,
-  t: ClosedJaxpr,
-): { branches: [Jaxpr, Jaxpr]; consts: Tensor[] } {
-  const fc = f.consts.map((c) => c.aval);
-  const tc = t.consts.map((c) => c.aval);
-  const fj = new Jaxpr(
-    [
-      ...f.jaxpr.inBinders.slice(0, fc.length),
-      ...tc.map((a) => new Var(a)),
-      ...f.jaxpr.inBinders.slice(fc.length),
-    ],
-    f.jaxpr.eqns,
-    f.jaxpr.outs,
-  );
-  const tj = new Jaxpr(
-    [...fc.map((a) => new Var(a)), ...t.jaxpr.inBinders],
-    t.jaxpr.eqns,
-    t.jaxpr.outs,
-  );
-  return { branches: [fj, tj], consts: [...f.consts, ...t.consts] };
+/** The branch a selector value picks: a bool is 0/1, an index is clamped to [0, n-1]. */
+export function branchIndex(value: number, n: number): number {
+  return Math.min(Math.max(Math.trunc(value), 0), n - 1);
+}
+
+/** Union of boolean masks, element by element. */
+function unionOf(masks: readonly (readonly boolean[])[]): boolean[] {
+  return masks[0].map((_, i) => masks.some((m) => m[i]));
 }
 
 function condJvp(primals: Tensor[], tangents: MaybeZero[], p: CondParams): [Tensor[], MaybeZero[]] {
   const nz = tangents.slice(1).map((t) => t !== null);
-  const first = p.branches.map(
-    (b) =>
-      jvpJaxpr(
-        b,
-        nz,
-        b.outs.map(() => false),
-      ).outNonzeros,
-  );
-  const outNz = first[0].map((z, i) => z || first[1][i]);
-  const [jf, jt] = p.branches.map((b) => jvpJaxpr(b, nz, outNz).jaxpr);
-  const { branches, consts } = joinBranches(jf, jt);
+  const noOuts = p.branches[0].outs.map(() => false);
+  const outNz = unionOf(p.branches.map((b) => jvpJaxpr(b, nz, noOuts).outNonzeros));
+  const { branches, consts } = joinBranches(p.branches.map((b) => jvpJaxpr(b, nz, outNz).jaxpr));
   const outs = bind(
     condPrim,
     [
@@ -98,22 +76,28 @@ function condJvp(primals: Tensor[], tangents: MaybeZero[], p: CondParams): [Tens
   return [outs.slice(0, n), outNz.map((z) => (z ? outs[k++] : null))];
 }
 
-/** Splits both branches with the same unknown outputs; residuals of each padded for the other. */
+function insertInputs(j: Jaxpr, at: number, avals: readonly ShapedArray[]): Jaxpr {
+  return new Jaxpr(
+    [...j.inBinders.slice(0, at), ...avals.map((a) => new Var(a)), ...j.inBinders.slice(at)],
+    j.eqns,
+    j.outs,
+  );
+}
+
+/** Splits every branch with the same unknown outputs; each branch's residuals padded for the others. */
 function planCond(p: CondParams, unknowns: boolean[]) {
   let inst = p.branches[0].outs.map(() => false);
   let splits = p.branches.map((b) => partialEvalJaxpr(b, unknowns, inst));
   for (;;) {
-    const union = splits[0].outUnknowns.map((u, i) => u || splits[1].outUnknowns[i]);
-    if (union.every((u, i) => u === splits[0].outUnknowns[i] && u === splits[1].outUnknowns[i]))
-      break;
+    const union = unionOf(splits.map((s) => s.outUnknowns));
+    if (splits.every((s) => union.every((u, i) => u === s.outUnknowns[i]))) break;
     inst = union;
     splits = p.branches.map((b) => partialEvalJaxpr(b, unknowns, inst));
   }
   const outUnknowns = splits[0].outUnknowns;
   const nKnownOuts = where(outUnknowns, false).length;
   const resAvals = splits.map((s) => s.known.outs.slice(nKnownOuts).map((a) => a.aval));
-  const allRes = [...resAvals[0], ...resAvals[1]];
-  // Known branch i returns [known outs, its residuals, zeros for the other branch's residuals].
+  // Known branch i returns [known outs, residuals of branch 0..n-1], zeros except its own.
   const knownBranches = splits.map((s, i) =>
     traceToJaxpr(
       (...ins: Tensor[]) => {
@@ -123,30 +107,25 @@ function planCond(p: CondParams, unknowns: boolean[]) {
         const zf = (a: ShapedArray) => broadcastTo(scalar(0, a.dtype), a.shape);
         return [
           ...outs.slice(0, nKnownOuts),
-          ...(i === 0 ? own : resAvals[0].map(zf)),
-          ...(i === 1 ? own : resAvals[1].map(zf)),
+          ...resAvals.flatMap((avals, j) => (j === i ? own : avals.map(zf))),
         ];
       },
       s.known.inAvals,
       'cond branch (known part)',
     ),
   );
-  const known = joinBranches(knownBranches[0], knownBranches[1]);
-  // Unknown branch i reads [residuals of false, residuals of true, unknown operands] and
-  // ignores the other branch's residuals.
-  const unknownBranches: [Jaxpr, Jaxpr] = [
-    insertInputs(splits[0].unknown, resAvals[0].length, resAvals[1]),
-    insertInputs(splits[1].unknown, 0, resAvals[0]),
-  ];
-  return { outUnknowns, known, unknownBranches, numRes: allRes.length, nKnownOuts };
-}
-
-function insertInputs(j: Jaxpr, at: number, avals: ShapedArray[]): Jaxpr {
-  return new Jaxpr(
-    [...j.inBinders.slice(0, at), ...avals.map((a) => new Var(a)), ...j.inBinders.slice(at)],
-    j.eqns,
-    j.outs,
-  );
+  const known = joinBranches(knownBranches);
+  // Unknown branch i reads [residuals of every branch, unknown operands] and ignores the others'.
+  const unknownBranches = splits.map((s, i) => {
+    const before = resAvals.slice(0, i).flat();
+    const withBefore = insertInputs(s.unknown, 0, before);
+    return insertInputs(
+      withBefore,
+      before.length + resAvals[i].length,
+      resAvals.slice(i + 1).flat(),
+    );
+  });
+  return { outUnknowns, known, unknownBranches, nKnownOuts };
 }
 
 function condPartialEval(trace: PartialEvalTrace, tracers: PETracer[], p: CondParams): Tensor[] {
@@ -233,7 +212,7 @@ function condTranspose(
       'transpose of a cond branch',
     ),
   );
-  const { branches, consts } = joinBranches(transposed[0], transposed[1]);
+  const { branches, consts } = joinBranches(transposed);
   const res = bind(
     condPrim,
     [
@@ -249,9 +228,10 @@ function condTranspose(
 }
 
 /**
- * Batching rule. With a shared predicate both branches are batched and it stays one cond. With a
- * batched predicate the lanes may take different branches, so both branches run on the whole
- * batch and `select` picks each lane's result.
+ * Batching rule. With a shared selector every branch is batched and it stays one cond. With a
+ * batched selector the lanes may take different branches, so every branch runs on the whole
+ * batch and `select` picks each lane's result (lane index ≥ k takes branch k, so out-of-range
+ * indices clamp as in the unbatched case).
  */
 function condBatch(
   size: number,
@@ -262,31 +242,31 @@ function condBatch(
   const inB = opDims.map((d) => d !== null);
   const moved = ops.map((x, i) => (opDims[i] === null ? x : moveBatchAxis(size, opDims[i], 0, x)));
   if (predDim === null) {
-    const first = p.branches.map((b) =>
-      vmapJaxpr(
-        b,
-        size,
-        inB,
-        b.outs.map(() => false),
-      ),
+    const noOuts = p.branches[0].outs.map(() => false);
+    const union = unionOf(p.branches.map((b) => vmapJaxpr(b, size, inB, noOuts).outBatched));
+    const { branches, consts } = joinBranches(
+      p.branches.map((b) => vmapJaxpr(b, size, inB, union).jaxpr),
     );
-    const union = first[0].outBatched.map((x, i) => x || first[1].outBatched[i]);
-    const [bf, bt] = p.branches.map((b) => vmapJaxpr(b, size, inB, union).jaxpr);
-    const { branches, consts } = joinBranches(bf, bt);
     const outs = bind(condPrim, [pred, ...consts, ...moved], { branches });
     return [outs, union.map((b) => (b ? 0 : null))];
   }
   const all = p.branches[0].outs.map(() => true);
-  const [outF, outT] = p.branches.map((b) => {
+  const results = p.branches.map((b) => {
     const { jaxpr } = vmapJaxpr(b, size, inB, all);
     return evalJaxpr(jaxpr.jaxpr, [...jaxpr.consts, ...moved]);
   });
-  const predB = moveAxis(pred, predDim, 0); // [B]
-  const outs = outT.map((t, i) => {
-    const mask = bind1(reshapePrim, [predB], {
-      shape: [size, ...t.shape.slice(1).map(() => 1)],
-    });
-    return bind1(selectPrim, [mask, t, outF[i]], {});
+  const lanes = moveAxis(pred, predDim, 0); // [B]
+  const outs = results[0].map((first, i) => {
+    let out = first;
+    for (let k = 1; k < results.length; k++) {
+      const takes =
+        lanes.dtype === 'bool' ? lanes : bind1(gePrim, [lanes, scalar(k, lanes.dtype)], {});
+      const mask = bind1(reshapePrim, [takes], {
+        shape: [size, ...out.shape.slice(1).map(() => 1)],
+      });
+      out = bind1(selectPrim, [mask, results[k][i], out], {});
+    }
+    return out;
   });
   return [outs, outs.map(() => 0)];
 }
@@ -297,16 +277,19 @@ export const condPrim: Primitive<CondParams> = definePrimitive<CondParams>({
     return p.branches[0].outAvals;
   },
   impl([pred, ...ops], p) {
-    return evalJaxpr(p.branches[pred.buffer[0] ? 1 : 0], ops) as ConcreteTensor[];
+    const chosen = branchIndex(Number(pred.buffer[0]), p.branches.length);
+    return evalJaxpr(p.branches[chosen], ops) as ConcreteTensor[];
   },
   jvp: condJvp,
   transpose: condTranspose,
   batch: condBatch,
   higherOrder: {
-    innerPrograms: (p) => [
-      { name: 'false', program: new ClosedJaxpr(p.branches[0], []) },
-      { name: 'true', program: new ClosedJaxpr(p.branches[1], []) },
-    ],
+    innerPrograms: (p) =>
+      p.branches.map((b, i) => ({
+        // Two branches print as cond's false/true; more as switch branches by index.
+        name: p.branches.length === 2 ? ['false', 'true'][i] : `branch${i}`,
+        program: new ClosedJaxpr(b, []),
+      })),
     partialEval: condPartialEval,
     partialEvalJaxpr: condPartialEvalJaxpr,
   },
@@ -316,6 +299,8 @@ export const condPrim: Primitive<CondParams> = definePrimitive<CondParams>({
  * `pred ? onTrue(...operands) : onFalse(...operands)` inside traced code: both branches are traced
  * and must return the same structure and types; only the chosen one runs. Differentiable in both
  * modes. `pred` must be a bool scalar.
+ * @example
+ * const y = cond(gt(x.sum(), 0), (a: Tensor) => a.sin(), (a: Tensor) => a.mul(a), x);
  */
 export function cond<A extends unknown[], R>(
   pred: Tensor,
@@ -335,24 +320,17 @@ export function cond<A extends unknown[], R>(
       `cond: the predicate must be a bool scalar, got ${pred.aval}; compare to get a bool and reduce it (e.g. with max) to a scalar.`,
     );
   }
-  const [leaves, def] = tensorLeaves('cond', 'operand', operands);
-  const avals = avalsOf(leaves);
-  const t = traceTreeFn('cond', (ops) => onTrue(...(ops as A)), [def], [avals], 'true branch');
-  const f = traceTreeFn('cond', (ops) => onFalse(...(ops as A)), [def], [avals], 'false branch');
-  if (!t.outDef.equals(f.outDef)) {
-    throw new TreeStructureError(
-      `cond: the branches return different structures (true: ${t.outDef.key}, false: ${f.outDef.key}).`,
-    );
-  }
-  t.outLeaves.forEach((a, i) => {
-    if (!a.equals(f.outLeaves[i])) {
-      const Err = a.dtype !== f.outLeaves[i].dtype ? DtypeError : ShapeError;
-      throw new Err(
-        `cond: output ${i} is ${a} in the true branch but ${f.outLeaves[i]} in the false branch; both must match.`,
-      );
-    }
-  });
-  const { branches, consts } = joinBranches(f.closed, t.closed);
-  const outs = bind(condPrim, [pred, ...consts, ...leaves], { branches });
-  return unflatten<R>(t.outDef, outs);
+  const traced = traceBranches(
+    'cond',
+    [
+      { fn: onTrue as (...ops: unknown[]) => unknown, name: 'the true branch' },
+      { fn: onFalse as (...ops: unknown[]) => unknown, name: 'the false branch' },
+    ],
+    operands,
+  );
+  // Traced true first (so errors read "true ... false"); the primitive orders them [false, true].
+  // Every joined branch has the same binder layout, so reordering the list is safe.
+  const branches = [traced.branches[1], traced.branches[0]];
+  const outs = bind(condPrim, [pred, ...traced.consts, ...traced.leaves], { branches });
+  return unflatten<R>(traced.outDef, outs);
 }

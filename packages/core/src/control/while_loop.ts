@@ -30,11 +30,17 @@ export interface WhileParams {
   readonly numBodyConsts: number;
 }
 
+/**
+ * Raised by reverse mode, like JAX's "Reverse-mode differentiation does not work for
+ * lax.while_loop or lax.fori_loop with dynamic start/stop values": the trip count is known only
+ * at run time, so there is no fixed set of steps whose residuals could be stored.
+ */
 const REVERSE_MESSAGE =
-  'whileLoop: reverse-mode differentiation (grad, vjp) is not supported, because the number of ' +
-  'iterations is only known at run time and every step would have to be stored. Use foriLoop ' +
-  'with static bounds, or scan with a fixed length, which are reverse-differentiable; forward ' +
-  'mode (jvp) through whileLoop works.';
+  'whileLoop: reverse-mode differentiation (grad, vjp) does not work for whileLoop, or for ' +
+  'foriLoop with dynamic (traced) start/stop values, because the number of iterations is only ' +
+  'known at run time and every step would have to be stored. Use foriLoop with static (number) ' +
+  'bounds, or scan with a fixed length, which are reverse-differentiable; forward mode (jvp) ' +
+  'through whileLoop works.';
 
 function whileJvp(
   primals: Tensor[],
@@ -214,6 +220,9 @@ export const whilePrim: Primitive<WhileParams> = definePrimitive<WhileParams>({
  * Repeats `body` while `cond(carry)` is true; the carry keeps its structure, shapes and dtypes.
  * Forward-mode differentiable; for reverse mode use `foriLoop` or `scan`, whose trip counts are
  * static.
+ * @example
+ * // Doubles x until it reaches 100: 3 → 6 → … → 192.
+ * const out = whileLoop((x: Tensor) => lt(x, 100), (x) => x.mul(2), tensor(3));
  */
 export function whileLoop<C>(condFn: (carry: C) => Tensor, bodyFn: (carry: C) => C, init: C): C {
   const [initLeaves, carryDef, paths] = tensorLeaves('whileLoop', 'the initial carry', init);

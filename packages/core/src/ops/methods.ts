@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 // Fluent methods on Tensor (`a.add(b).tanh()`). They call the same functions as the free-function
 // API, so both styles go through `bind` and work under every transformation.
+//
+// They are installed by `ConcreteTensor`'s static initialiser (tensor/concrete.ts), not by a
+// side-effect import: bundlers honour `"sideEffects": false` and drop modules imported only for
+// their effects, which left `x.matmul` undefined in esbuild and Vite bundles. Every program that
+// makes a tensor keeps `ConcreteTensor`, so it keeps this installer too.
 import { abs } from '../prims/abs.js';
 import { add } from '../prims/add.js';
 import { argmax, argmin } from '../prims/argmax.js';
@@ -30,8 +35,12 @@ import type { DType } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { logSoftmax, relu, sigmoid, softmax, square } from './activations.js';
+import type { ScanAxisOptions } from './associative_scan.js';
+import { type ClipBounds, clip } from './clip.js';
+import { cumprod, cumsum } from './cumulative.js';
 import { matmul } from './linalg.js';
 import { type Axis, max, mean, min, sum } from './reductions.js';
+import { repeat } from './repeat.js';
 import { expandDims, squeeze } from './shape.js';
 
 declare module '../tensor/tensor.js' {
@@ -79,136 +88,161 @@ declare module '../tensor/tensor.js' {
     slice(starts: readonly number[], limits: readonly number[], steps?: readonly number[]): Tensor;
     astype(dtype: DType): Tensor;
     stopGradient(): Tensor;
+    clip(bounds: ClipBounds): Tensor;
+    cumsum(options?: ScanAxisOptions): Tensor;
+    cumprod(options?: ScanAxisOptions): Tensor;
+    repeat(repeats: number | readonly number[], axis?: number): Tensor;
   }
 }
 
-const proto = Tensor.prototype;
-proto.add = function (o) {
-  return add(this, o);
-};
-proto.sub = function (o) {
-  return sub(this, o);
-};
-proto.mul = function (o) {
-  return mul(this, o);
-};
-proto.div = function (o) {
-  return div(this, o);
-};
-proto.pow = function (o) {
-  return pow(this, o);
-};
-proto.neg = function () {
-  return neg(this);
-};
-proto.exp = function () {
-  return exp(this);
-};
-proto.log = function () {
-  return log(this);
-};
-proto.log1p = function () {
-  return log1p(this);
-};
-proto.tanh = function () {
-  return tanh(this);
-};
-proto.sigmoid = function () {
-  return sigmoid(this);
-};
-proto.relu = function () {
-  return relu(this);
-};
-proto.sqrt = function () {
-  return sqrt(this);
-};
-proto.square = function () {
-  return square(this);
-};
-proto.abs = function () {
-  return abs(this);
-};
-proto.sign = function () {
-  return sign(this);
-};
-proto.sin = function () {
-  return sin(this);
-};
-proto.cos = function () {
-  return cos(this);
-};
-proto.maximum = function (o) {
-  return maximum(this, o);
-};
-proto.minimum = function (o) {
-  return minimum(this, o);
-};
-proto.lt = function (o) {
-  return lt(this, o);
-};
-proto.le = function (o) {
-  return le(this, o);
-};
-proto.gt = function (o) {
-  return gt(this, o);
-};
-proto.ge = function (o) {
-  return ge(this, o);
-};
-proto.eq = function (o) {
-  return eq(this, o);
-};
-proto.ne = function (o) {
-  return ne(this, o);
-};
-proto.matmul = function (o) {
-  return matmul(this, o);
-};
-proto.sum = function (axis, keepdims) {
-  return sum(this, axis, keepdims);
-};
-proto.mean = function (axis, keepdims) {
-  return mean(this, axis, keepdims);
-};
-proto.max = function (axis, keepdims) {
-  return max(this, axis, keepdims);
-};
-proto.min = function (axis, keepdims) {
-  return min(this, axis, keepdims);
-};
-proto.argmax = function (axis) {
-  return argmax(this, axis);
-};
-proto.argmin = function (axis) {
-  return argmin(this, axis);
-};
-proto.softmax = function (axis) {
-  return softmax(this, axis);
-};
-proto.logSoftmax = function (axis) {
-  return logSoftmax(this, axis);
-};
-proto.reshape = function (shape) {
-  return reshape(this, shape);
-};
-proto.transpose = function (perm) {
-  return transpose(this, perm);
-};
-proto.expandDims = function (axis) {
-  return expandDims(this, axis);
-};
-proto.squeeze = function (axis) {
-  return squeeze(this, axis);
-};
-proto.take = function (indices, axis) {
-  return take(this, indices, axis);
-};
-proto.slice = function (starts, limits, steps) {
-  return slice(this, starts, limits, steps);
-};
-proto.astype = function (dtype) {
-  return astype(this, dtype);
-};
-proto.stopGradient = function () {
-  return stopGradient(this);
-};
+/**
+ * Attaches the fluent methods to `Tensor.prototype` (idempotent). A hoisted function declaration
+ * that reads no module-level binding of this file and whose method bodies read their imports only
+ * when called: it is safe to run while the modules it imports are still being evaluated (the
+ * import cycle through ConcreteTensor).
+ */
+export function installTensorMethods(): void {
+  const proto = Tensor.prototype;
+  if (Object.hasOwn(proto, 'stopGradient')) return;
+  proto.add = function (o) {
+    return add(this, o);
+  };
+  proto.sub = function (o) {
+    return sub(this, o);
+  };
+  proto.mul = function (o) {
+    return mul(this, o);
+  };
+  proto.div = function (o) {
+    return div(this, o);
+  };
+  proto.pow = function (o) {
+    return pow(this, o);
+  };
+  proto.neg = function () {
+    return neg(this);
+  };
+  proto.exp = function () {
+    return exp(this);
+  };
+  proto.log = function () {
+    return log(this);
+  };
+  proto.log1p = function () {
+    return log1p(this);
+  };
+  proto.tanh = function () {
+    return tanh(this);
+  };
+  proto.sigmoid = function () {
+    return sigmoid(this);
+  };
+  proto.relu = function () {
+    return relu(this);
+  };
+  proto.sqrt = function () {
+    return sqrt(this);
+  };
+  proto.square = function () {
+    return square(this);
+  };
+  proto.abs = function () {
+    return abs(this);
+  };
+  proto.sign = function () {
+    return sign(this);
+  };
+  proto.sin = function () {
+    return sin(this);
+  };
+  proto.cos = function () {
+    return cos(this);
+  };
+  proto.maximum = function (o) {
+    return maximum(this, o);
+  };
+  proto.minimum = function (o) {
+    return minimum(this, o);
+  };
+  proto.lt = function (o) {
+    return lt(this, o);
+  };
+  proto.le = function (o) {
+    return le(this, o);
+  };
+  proto.gt = function (o) {
+    return gt(this, o);
+  };
+  proto.ge = function (o) {
+    return ge(this, o);
+  };
+  proto.eq = function (o) {
+    return eq(this, o);
+  };
+  proto.ne = function (o) {
+    return ne(this, o);
+  };
+  proto.matmul = function (o) {
+    return matmul(this, o);
+  };
+  proto.sum = function (axis, keepdims) {
+    return sum(this, axis, keepdims);
+  };
+  proto.mean = function (axis, keepdims) {
+    return mean(this, axis, keepdims);
+  };
+  proto.max = function (axis, keepdims) {
+    return max(this, axis, keepdims);
+  };
+  proto.min = function (axis, keepdims) {
+    return min(this, axis, keepdims);
+  };
+  proto.argmax = function (axis) {
+    return argmax(this, axis);
+  };
+  proto.argmin = function (axis) {
+    return argmin(this, axis);
+  };
+  proto.softmax = function (axis) {
+    return softmax(this, axis);
+  };
+  proto.logSoftmax = function (axis) {
+    return logSoftmax(this, axis);
+  };
+  proto.reshape = function (shape) {
+    return reshape(this, shape);
+  };
+  proto.transpose = function (perm) {
+    return transpose(this, perm);
+  };
+  proto.expandDims = function (axis) {
+    return expandDims(this, axis);
+  };
+  proto.squeeze = function (axis) {
+    return squeeze(this, axis);
+  };
+  proto.take = function (indices, axis) {
+    return take(this, indices, axis);
+  };
+  proto.slice = function (starts, limits, steps) {
+    return slice(this, starts, limits, steps);
+  };
+  proto.astype = function (dtype) {
+    return astype(this, dtype);
+  };
+  proto.stopGradient = function () {
+    return stopGradient(this);
+  };
+  proto.clip = function (bounds) {
+    return clip(this, bounds);
+  };
+  proto.cumsum = function (options) {
+    return cumsum(this, options);
+  };
+  proto.cumprod = function (options) {
+    return cumprod(this, options);
+  };
+  proto.repeat = function (repeats, axis) {
+    return repeat(this, repeats, axis);
+  };
+}

@@ -9,13 +9,21 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { BatchRule, JvpRule, Params, Primitive, TransposeRule } from '../trace/primitive.js';
 import { elementwiseBatch } from './batching.js';
 
-export type DtypeClass = 'float' | 'numeric' | 'any';
+export type DtypeClass = 'float' | 'numeric' | 'bool' | 'any';
+
+const WANT: Record<Exclude<DtypeClass, 'any'>, string> = {
+  float: 'a floating dtype',
+  numeric: 'a numeric dtype (not bool)',
+  bool: 'dtype bool',
+};
 
 function checkClass(name: string, cls: DtypeClass, avals: ShapedArray[]): void {
   for (const a of avals) {
-    const ok = cls === 'any' || (cls === 'float' ? isFloat(a.dtype) : a.dtype !== 'bool');
+    if (cls === 'any') continue;
+    const ok =
+      cls === 'float' ? isFloat(a.dtype) : cls === 'bool' ? a.dtype === 'bool' : a.dtype !== 'bool';
     if (!ok) {
-      const want = cls === 'float' ? 'a floating dtype' : 'a numeric dtype (not bool)';
+      const want = WANT[cls];
       throw new DtypeError(`${name}: operand ${a} has dtype ${a.dtype}; ${want} is required.`);
     }
   }

@@ -87,7 +87,7 @@ export const randomUniformPrim: Primitive<RandomParams> = definePrimitive<Random
  * Batched keys: one draw per key (each example's numbers must equal what its own key gives
  * alone, so draws cannot be fused), stacked along a new leading axis.
  */
-function batchPerKey(
+export function batchPerKey(
   prim: Primitive<RandomParams>,
   size: number,
   keys: Tensor,

@@ -2,6 +2,7 @@
 // The thread-count setting. The pool reads it on every run and resizes lazily, so changing it
 // costs nothing until the next threaded job.
 import { InvalidArgumentError } from '../errors.js';
+import { canGenerateCode } from './codegen.js';
 import { envVar } from './env.js';
 import { features, type Platform, platform } from './features.js';
 
@@ -60,16 +61,55 @@ export function getThreads(): number {
 export interface RuntimeInfo extends Platform {
   /** Threads wasm kernels run on (`getThreads()`). */
   readonly threads: number;
+  /** Why that many: what the setting asked for, or what keeps kernels on one thread. */
+  readonly threadsReason: string;
+  /**
+   * Whether `new Function` works. False under a Content-Security-Policy without
+   * 'unsafe-eval': eager kernels then run as closures and jit interprets JavaScript programs.
+   */
+  readonly canGenerateCode: boolean;
+}
+
+/** Why `getThreads()` is what it is, in words (`runtimeInfo().threadsReason`). */
+function threadsReason(p: Platform, threads: number): string {
+  if (!p.wasm) return '1 thread: WebAssembly is unavailable or disabled';
+  if (!p.sharedMemory) {
+    if (p.crossOriginIsolated === false) {
+      return (
+        '1 thread: the page is not cross-origin isolated (serve it with the headers ' +
+        'Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp), ' +
+        'so there is no shared memory'
+      );
+    }
+    return '1 thread: this runtime cannot create shared WebAssembly memory';
+  }
+  if (!p.workers) return '1 thread: this runtime cannot start workers';
+  const source =
+    requested !== undefined
+      ? 'setThreads'
+      : envVar('LOOM_THREADS') !== undefined
+        ? 'env LOOM_THREADS'
+        : 'one per core';
+  return `${threads} thread${threads === 1 ? '' : 's'}: ${source}`;
 }
 
 /**
  * What Loom found on this platform: WebAssembly, SIMD, relaxed SIMD, shared memory, whether
  * wasm may be compiled (a Content-Security-Policy may forbid it), workers, cores, and the
- * thread setting. Env LOOM_WASM=0 disables wasm; LOOM_RELAXED_SIMD=0 disables relaxed SIMD.
+ * thread setting and why (`threadsReason`: a page that is not cross-origin isolated has no shared
+ * memory, so one thread), and whether code may be generated (`canGenerateCode`). Env
+ * LOOM_WASM=0 disables wasm; LOOM_RELAXED_SIMD=0 disables relaxed SIMD.
  *
  * @example
  * runtimeInfo(); // { wasm: true, simd: true, relaxedSimd: false, sharedMemory: true, threads: 2, ... }
  */
 export function runtimeInfo(): RuntimeInfo {
-  return { ...platform(), threads: getThreads() };
+  const p = platform();
+  const threads = getThreads();
+  return {
+    ...p,
+    threads,
+    threadsReason: threadsReason(p, threads),
+    canGenerateCode: canGenerateCode(),
+  };
 }

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+
+import { installTensorMethods } from '../ops/methods.js';
 import { ShapedArray } from './aval.js';
 import type { TypedArray } from './dtype.js';
 import { dtypeOfArray } from './dtype.js';
@@ -18,6 +20,12 @@ export function creationCount(): number {
 }
 
 export class ConcreteTensor extends Tensor {
+  // Part of the class, so no bundler can keep the class and drop the fluent methods (which a
+  // side-effect import of ops/methods.ts allowed under `"sideEffects": false`).
+  static {
+    installTensorMethods();
+  }
+
   readonly #aval: ShapedArray;
   /** Creation order, used by `savedResiduals` to tell new residuals from pre-existing values. */
   readonly serial = created++;
@@ -40,6 +48,7 @@ export class ConcreteTensor extends Tensor {
     return this;
   }
 
+  /** numpy-like: `Tensor(float32[2,2]) [[1., 2.],` / `[3., 4.]]`, see `formatTensor`. */
   override toString(): string {
     return formatTensor(this.buffer, this.shape, this.dtype);
   }

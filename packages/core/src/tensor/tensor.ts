@@ -11,6 +11,11 @@ import type { Shape } from './shape.js';
  *
  * Tensors are garbage-collected; there is no `dispose`. The fluent methods (`a.add(b)`) are
  * attached in `ops/methods.ts` and go through the same `bind` as the free functions.
+ * @example
+ * const a = tensor([[1, 2], [3, 4]]);
+ * a.shape; // [2, 2]
+ * a.add(1).mul(a).sum().item(); // 2 + 6 + 12 + 20 = 40
+ * a.toArray(); // [[1, 2], [3, 4]]
  */
 export abstract class Tensor {
   /** The tensor's type: shape and dtype. */
@@ -59,6 +64,14 @@ export abstract class Tensor {
       );
     }
     return buffer[0];
+  }
+
+  /**
+   * What `console.log` and `util.inspect` show in Node: the same text as `String(tensor)`, not
+   * the internal fields. The symbol is global, so core needs no `node:util` import.
+   */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
   }
 }
 

@@ -5,6 +5,7 @@ import { ConcretizationError, TracerLeakError } from '../errors.js';
 import type { ShapedArray } from '../tensor/aval.js';
 import type { ConcreteTensor } from '../tensor/concrete.js';
 import type { TypedArray } from '../tensor/dtype.js';
+import { formatTraced } from '../tensor/format.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Params, Primitive } from './primitive.js';
 
@@ -56,8 +57,9 @@ export abstract class Tracer extends Tensor {
     );
   }
 
+  /** Only the type is known while tracing: `Traced<float32[4,3]> (jvp)`. */
   override toString(): string {
-    return `Traced<${this.aval}> (${this.trace.main.kind})`;
+    return formatTraced(this.shape, this.dtype, this.trace.main.kind);
   }
 }
 

@@ -122,7 +122,12 @@ export function grad(f: (...args: never[]) => unknown, options: GradOptions = {}
   };
 }
 
-/** Like `grad`, but returns `[value, gradient]` (with hasAux: `[[value, aux], gradient]`). */
+/**
+ * Like `grad`, but returns `[value, gradient]` (with hasAux: `[[value, aux], gradient]`).
+ * @example
+ * const loss = (w: Tensor) => sum(w.mul(w));
+ * const [value, g] = valueAndGrad(loss)(tensor([1, 2, 3])); // value 14, g [2, 4, 6]
+ */
 export function valueAndGrad<A extends unknown[], const N extends Argnums = 0>(
   f: (...args: A) => Tensor,
   options?: GradOptions<N> & { hasAux?: false },
@@ -138,6 +143,9 @@ export function valueAndGrad(f: (...args: never[]) => unknown, options: GradOpti
 /**
  * Reverse mode: returns `[out, pullback]`, where `pullback(ct)` maps a cotangent with the
  * structure of `out` to a tuple of cotangents, one per primal argument.
+ * @example
+ * const [y, pullback] = vjp((x: Tensor) => x.mul(x), tensor([1, 2, 3])); // y [1, 4, 9]
+ * const [dx] = pullback(tensor([1, 1, 1])); // dx = 2x = [2, 4, 6]
  */
 export function vjp<A extends unknown[], R>(
   f: (...args: A) => R,
@@ -180,6 +188,9 @@ export function vjp<A extends unknown[], R>(
 /**
  * Forward mode: the outputs of `f` at `primals` and their directional derivative along
  * `tangents` (same structures as the primals).
+ * @example
+ * const [y, dy] = jvp((x: Tensor) => x.mul(x), [tensor([1, 2, 3])], [tensor([1, 0, 0])]);
+ * // y = [1, 4, 9], dy = 2x · t = [2, 0, 0]
  */
 export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, tangents: A): [R, R] {
   const argnums = primals.map((_, i) => i);

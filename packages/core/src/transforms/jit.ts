@@ -7,6 +7,7 @@
 // needs to know about it.
 
 import { BACKENDS, type Backend, type CompiledProgram, compileJaxpr } from '../compile/program.js';
+import { chooseBackend } from '../compile/wasm/choose.js';
 import { debugFlags } from '../debug/config.js';
 import { allFinite } from '../debug/nans.js';
 import { FloatingPointError, InvalidArgumentError } from '../errors.js';
@@ -16,6 +17,7 @@ import { printJaxpr } from '../ir/print.js';
 import { traceToJaxpr } from '../ir/staging.js';
 import { checkOptionKeys } from '../options.js';
 import { moveBatchAxis } from '../prims/batching.js';
+import { canGenerateCode } from '../runtime/codegen.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { ConcreteTensor } from '../tensor/concrete.js';
 import { zeros } from '../tensor/create.js';
@@ -69,13 +71,19 @@ function compilation(jaxpr: Jaxpr, name: string, backend: Backend): Compilation 
   runs.set(jaxpr, n);
   if (n < 2 && !entryPoints.has(jaxpr)) return null;
   let result: Compilation;
-  try {
-    result = compileJaxpr(jaxpr, name, entryPoints.get(jaxpr), { backend });
-  } catch (e) {
-    // A page whose Content-Security-Policy forbids generating code (no 'unsafe-eval') makes
-    // `new Function` throw EvalError: jit then interprets its programs, still traced once.
-    if (!(e instanceof EvalError)) throw e;
-    result = { forbidden: `this environment forbids generating code (EvalError: ${e.message})` };
+  const choice = chooseBackend(jaxpr, backend);
+  if (choice.backend === 'js' && !canGenerateCode()) {
+    // Known in advance: skip the attempt, which would log a CSP violation in a browser.
+    result = { forbidden: interpreted('new Function is refused', choice.reason) };
+  } else {
+    try {
+      result = compileJaxpr(jaxpr, name, entryPoints.get(jaxpr), { backend });
+    } catch (e) {
+      // A page whose Content-Security-Policy forbids generating code (no 'unsafe-eval') makes
+      // `new Function` throw EvalError: jit then interprets its programs, still traced once.
+      if (!(e instanceof EvalError)) throw e;
+      result = { forbidden: interpreted(`EvalError: ${e.message}`, choice.reason) };
+    }
   }
   if (!byBackend) {
     byBackend = new Map();
@@ -83,6 +91,14 @@ function compilation(jaxpr: Jaxpr, name: string, backend: Backend): Compilation 
   }
   byBackend.set(backend, result);
   return result;
+}
+
+/** `lower().backendReason` when a program is interpreted: why neither lowering can run. */
+function interpreted(evalRefusal: string, choiceReason: string): string {
+  return (
+    'interpreter: this environment forbids generating JavaScript (a Content-Security-Policy ' +
+    `without 'unsafe-eval'; ${evalRefusal}), and the backend choice gave ${choiceReason}`
+  );
 }
 
 /**
@@ -368,6 +384,12 @@ function checkJitOptions(options: JitOptions): void {
  * calls as an argument. The cache keeps the `maxCacheSize` most recently used signatures, and a
  * function traced more than `retraceWarningThreshold` times warns once. Composes with grad,
  * vmap, jvp and scan.
+ * @example
+ * const step = jit((w: Tensor, x: Tensor) => tanh(x.matmul(w)).sum());
+ * const w = random.normal(random.key(0), [3, 2]);
+ * step(w, random.normal(random.key(1), [4, 3])); // traced and compiled once
+ * step(w, random.normal(random.key(2), [4, 3])); // same signature: runs the compiled program
+ * step.lower(w, random.normal(random.key(1), [4, 3])).backend; // 'wasm' or 'js'
  */
 export function jit<A extends unknown[], R>(
   f: (...args: A) => R,

@@ -2,38 +2,23 @@
 // The classic RNN adder (trask's numpy tutorial, as a scan): two 8-bit numbers fed least
 // significant bit first, hidden 16, sigmoid units, ½ Σ squared error, SGD with rate 0.1, one
 // example per step. Backpropagation through time is grad of the scan.
-import { gt, matmul, random, scan, sigmoid, sum, type Tensor, tensor } from '@loom/core';
 import { binaryAddition as additionTask, fromBits } from '@loom/datasets';
 import { sgd } from '@loom/nn';
 import type { RunOptions } from '../args.js';
+import {
+  ADDER_BITS,
+  adderEvaluationSeed,
+  adderLoss,
+  adderPredict,
+  evaluateAdder,
+  initAdder,
+} from '../models/adder.js';
 import { Output, terminalChart } from '../report/output.js';
 import { progress } from '../report/progress.js';
 import type { Program } from './program.js';
 import { maybeJit, trainStep } from './train_step.js';
 
-type Params = { V: Tensor; U: Tensor; W: Tensor };
-const HIDDEN = 16;
 const WINDOW = 100;
-
-/** Outputs [T, B, 1] for inputs [T, B, 2]; no biases, as in the tutorial. */
-function forward(p: Params, xs: Tensor): Tensor {
-  const batch = xs.shape[1];
-  const h0 = tensor(new Float32Array(batch * HIDDEN), { shape: [batch, HIDDEN] });
-  const [, ys] = scan(
-    (h: Tensor, x: Tensor) => {
-      const next = sigmoid(matmul(x, p.V).add(matmul(h, p.U)));
-      return [next, sigmoid(matmul(next, p.W))] as const;
-    },
-    h0,
-    xs,
-  );
-  return ys;
-}
-
-const loss = (p: Params, xs: Tensor, targets: Tensor) => {
-  const err = forward(p, xs).sub(targets);
-  return sum(err.mul(err)).mul(0.5);
-};
 
 const bitsMsbFirst = (bits: ArrayLike<number>) => Array.from(bits).reverse().join('');
 
@@ -43,21 +28,13 @@ export const binaryAdditionProgram: Program = {
   async run(options: RunOptions) {
     const steps = options.steps ?? 10_000;
     const out = new Output(options.out);
-    const [kV, kU, kW] = random.split(random.key(options.seed), 3);
-    // Uniform(−1, 1) initial weights, as in the tutorial (2·rand − 1).
-    const init = (k: Tensor, shape: number[]) =>
-      random.uniform(k, shape, { minval: -1, maxval: 1 });
-    let params: Params = {
-      V: init(kV, [2, HIDDEN]),
-      U: init(kU, [HIDDEN, HIDDEN]),
-      W: init(kW, [HIDDEN, 1]),
-    };
-    const task = additionTask({ bits: 8, seed: options.seed });
+    let params = initAdder(options.seed);
+    const task = additionTask({ bits: ADDER_BITS, seed: options.seed });
     const examples = task.examples();
     const optimizer = sgd(0.1);
     let state = optimizer.init(params);
-    const step = trainStep(loss, optimizer, options.jit);
-    const predict = maybeJit((p: Params, xs: Tensor) => gt(forward(p, xs), 0.5), options.jit);
+    const step = trainStep(adderLoss, optimizer, options.jit);
+    const predict = maybeJit(adderPredict, options.jit);
     const losses: number[] = [];
     const recentCorrect: boolean[] = [];
     let firstPerfectWindow = -1;
@@ -65,8 +42,8 @@ export const binaryAdditionProgram: Program = {
     const t0 = performance.now();
     for (let i = 1; i <= steps; i++) {
       const ex = examples.next().value;
-      const xs = ex.inputs.reshape([8, 1, 2]);
-      const targets = ex.targets.reshape([8, 1, 1]);
+      const xs = ex.inputs.reshape([1, ADDER_BITS, 2]);
+      const targets = ex.targets.reshape([1, ADDER_BITS, 1]);
       // The prediction is made with the parameters before this step's update, like the loss.
       const predicted = predict(params, xs).data();
       const [nextParams, nextState, value] = step(params, state, xs, targets);
@@ -95,16 +72,7 @@ export const binaryAdditionProgram: Program = {
     bar.stop();
     const seconds = (performance.now() - t0) / 1000;
     // Exact sums on 1000 fresh pairs from another seed: one batched forward pass.
-    const fresh = additionTask({ bits: 8, seed: options.seed + 1_000_003 })
-      .batches(1000)
-      .next().value;
-    const predictions = gt(forward(params, fresh.inputs.transpose([1, 0, 2])), 0.5)
-      .transpose([1, 0, 2])
-      .data();
-    let exact = 0;
-    fresh.pairs.forEach((pair, i) => {
-      if (fromBits(predictions.subarray(i * 8, i * 8 + 8)) === pair.c) exact++;
-    });
+    const { accuracy } = evaluateAdder(params, adderEvaluationSeed(options.seed), 1000);
     const smoothed = losses.map((_, i) => {
       const w = losses.slice(Math.max(0, i - 199), i + 1);
       return w.reduce((a, b) => a + b, 0) / w.length;
@@ -116,7 +84,6 @@ export const binaryAdditionProgram: Program = {
       'step',
       '½ Σ squared error',
     );
-    const accuracy = exact / 1000;
     return {
       ok: accuracy === 1,
       metrics: {

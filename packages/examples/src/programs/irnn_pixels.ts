@@ -73,9 +73,7 @@ export const irnnPixelsProgram: Program = {
     const logits = (p: Params, x: Tensor) =>
       linear.apply(
         p.out,
-        cell.output(
-          rnn(cell, p.cell, x.transpose([1, 0, 2]), cell.initialCarry(config, x.shape[0])).carry,
-        ),
+        cell.output(rnn(cell, p.cell, x, cell.initialCarry(config, x.shape[0])).carry),
       );
     const loss = (p: Params, x: Tensor, y: Tensor) => sparseSoftmaxCrossEntropy(logits(p, x), y);
     // RMSprop normalises every gradient, so its first steps move each weight by about lr·√10 in

@@ -1,35 +1,15 @@
 // SPDX-License-Identifier: MIT
 // The computational-graph tutorial's task: tell noisy sine from square waves with a ReLU RNN
 // (hidden 12) read out by dense 12→6 ReLU and 6→2, softmax cross-entropy, Adam 0.005, batch 16.
-import { argmax, makeJaxpr, mean, random, relu, type Tensor } from '@loom/core';
+import { makeJaxpr, mean } from '@loom/core';
 import { batches, sineSquare } from '@loom/datasets';
-import {
-  adam,
-  type LinearParams,
-  linear,
-  makeRnnCell,
-  type RnnParams,
-  rnn,
-  softmaxCrossEntropy,
-} from '@loom/nn';
+import { adam } from '@loom/nn';
 import type { RunOptions } from '../args.js';
+import { evaluateWaves, initWaves, waveLoss } from '../models/sine_square.js';
 import { Output, terminalChart } from '../report/output.js';
 import { progress } from '../report/progress.js';
 import type { Program } from './program.js';
 import { maybeJit, trainStep } from './train_step.js';
-
-type Params = { cell: RnnParams; fc1: LinearParams; fc2: LinearParams };
-const cell = makeRnnCell({ activation: 'relu' });
-const config = { inFeatures: 16, hiddenSize: 12 };
-
-/** Logits [B, 2] for sequences x [B, T, F]: the last hidden state goes through two dense layers. */
-function logits(p: Params, x: Tensor): Tensor {
-  const xs = x.transpose([1, 0, 2]);
-  const { carry } = rnn(cell, p.cell, xs, cell.initialCarry(config, x.shape[0]));
-  return linear.apply(p.fc2, relu(linear.apply(p.fc1, carry)));
-}
-
-const loss = (p: Params, x: Tensor, y: Tensor) => softmaxCrossEntropy(logits(p, x), y);
 
 export const sineSquareProgram: Program = {
   name: 'sine-square',
@@ -39,23 +19,15 @@ export const sineSquareProgram: Program = {
     const epochs = options.epochs ?? 10;
     const out = new Output(options.out);
     const data = sineSquare({ seed: options.seed });
-    const [k1, k2, k3] = random.split(random.key(options.seed), 3);
-    let params: Params = {
-      cell: cell.init(k1, config),
-      fc1: linear.init(k2, { inFeatures: 12, outFeatures: 6 }),
-      fc2: linear.init(k3, { inFeatures: 6, outFeatures: 2 }),
-    };
+    let params = initWaves(options.seed);
     const optimizer = adam(0.005);
     let state = optimizer.init(params);
     const train = batches(
       { x: data.train.x, y: data.train.yOneHot },
       { batchSize: 16, shuffle: true, seed: options.seed },
     );
-    const step = trainStep(loss, optimizer, options.jit);
-    const evaluate = maybeJit((p: Params, x: Tensor, y: Tensor) => {
-      const z = logits(p, x);
-      return { loss: softmaxCrossEntropy(z, y), predicted: argmax(z, 1) };
-    }, options.jit);
+    const step = trainStep(waveLoss, optimizer, options.jit);
+    const evaluate = maybeJit(evaluateWaves, options.jit);
     const history: { epoch: number; loss: number; accuracy: number }[] = [];
     const trainLosses: number[] = [];
     const total = epochs * train.batchesPerEpoch;
@@ -86,7 +58,7 @@ export const sineSquareProgram: Program = {
     const trainSize = data.train.x.shape[0];
     // The model's computation graph, as the tutorial's draw() does: the traced loss, with the
     // scan's body drawn as a cluster.
-    const program = makeJaxpr(loss)(
+    const program = makeJaxpr(waveLoss)(
       params,
       data.test.x.take([0, 1], 0),
       data.test.yOneHot.take([0, 1], 0),

@@ -35,6 +35,11 @@ export interface GruConfig extends CellConfig {
  * n = tanh(x·Wxn + bxn + r∘(h·Whn + bhn))
  * h' = (1 − z)∘n + z∘h
  * ```
+ * @example
+ * const config = { inFeatures: 3, hiddenSize: 8 };
+ * const params = gruCell.init(random.key(0), config);
+ * const xs = random.normal(random.key(1), [2, 5, 3]); // [B, T, in]
+ * const { outputs } = rnn(gruCell, params, xs, gruCell.initialCarry(config, 2)); // [2, 5, 8]
  */
 export const gruCell: Cell<GruParams, Tensor, GruConfig> = {
   init(key, config) {

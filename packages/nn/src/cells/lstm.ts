@@ -45,6 +45,12 @@ export interface LstmConfig extends CellConfig {
  * C = f∘C_prev + i∘C̃          o = σ(W_o·[h, x] + b_o)     h = o∘tanh(C)
  * ```
  * No peepholes. The output of a step is h.
+ * @example
+ * const config = { inFeatures: 3, hiddenSize: 8 };
+ * const params = lstmCell.init(random.key(0), config);
+ * const x = random.normal(random.key(1), [2, 3]); // [B, in]
+ * const carry = lstmCell.step(params, lstmCell.initialCarry(config, 2), x); // { c, h }
+ * lstmCell.output(carry).shape; // [2, 8]
  */
 export const lstmCell: Cell<LstmParams, LstmCarry, LstmConfig> = {
   init(key, config) {

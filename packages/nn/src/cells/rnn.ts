@@ -35,6 +35,9 @@ export interface RnnCellOptions {
 /**
  * Makes a simple RNN cell h' = act(x · wx + h · wh + b). The activation is part of the cell,
  * not of the parameters, so `step` has the usual (params, carry, x) signature.
+ * @example
+ * const reluCell = makeRnnCell({ activation: 'relu' });
+ * const params = reluCell.init(random.key(0), { inFeatures: 3, hiddenSize: 4 });
  */
 export function makeRnnCell(options: RnnCellOptions = {}): Cell<RnnParams, Tensor, RnnConfig> {
   const act = activation(options.activation ?? 'tanh');
@@ -64,13 +67,23 @@ export function makeRnnCell(options: RnnCellOptions = {}): Cell<RnnParams, Tenso
   };
 }
 
-/** The tanh RNN cell (Elman), h' = tanh(x · wx + h · wh + b), Glorot-initialized. */
+/**
+ * The tanh RNN cell (Elman), h' = tanh(x · wx + h · wh + b), Glorot-initialized.
+ * @example
+ * const config = { inFeatures: 2, hiddenSize: 16 };
+ * const params = rnnCell.init(random.key(0), config);
+ * const x = random.normal(random.key(1), [4, 2]); // [B, in]
+ * const h = rnnCell.step(params, rnnCell.initialCarry(config, 4), x); // [4, 16]
+ */
 export const rnnCell: Cell<RnnParams, Tensor, RnnConfig> = makeRnnCell({ activation: 'tanh' });
 
 /**
  * IRNN (Le, Jaitly & Hinton 2015): a ReLU RNN whose recurrent weights start as the identity and
  * input weights as N(0, 0.001²), so at initialization the state is copied forward and gradients
  * neither vanish nor explode. Use `makeRnnCell` with `identity(scale)` for a scaled identity.
+ * @example
+ * const params = irnn.init(random.key(0), { inFeatures: 1, hiddenSize: 100 });
+ * params.wh; // the 100 × 100 identity
  */
 export const irnn: Cell<RnnParams, Tensor, RnnConfig> = makeRnnCell({
   activation: 'relu',

@@ -160,6 +160,9 @@ function typeOf(leaf: unknown): { shape: readonly number[]; dtype: DType } | und
  * used). Every problem is reported at once: tensors missing from the file, extra tensors the
  * template does not have, and wrong shapes or dtypes (`CheckpointMismatchError`); truncated
  * bytes or an unreadable header raise `CheckpointFormatError`.
+ * @example
+ * const bytes = saveCheckpoint({ params, opt: state });
+ * const restored = loadCheckpoint(bytes, { params, opt: state }); // same tree, same types
  */
 export function loadCheckpoint<T>(bytes: Uint8Array, template: T): T {
   const parsed = parse(bytes);

@@ -71,6 +71,11 @@ function checkMetadata(metadata: Record<string, string>): void {
  * subtrees are skipped. `metadata` is stored as the header's `__metadata__` (strings only), next
  * to a CRC-32 of each tensor's bytes (`loom.crc32.<name>`) that `loadCheckpoint` verifies.
  * Browser-safe: no Node APIs. Use `saveCheckpointFile` from `@loom/nn/node` to write a file.
+ * @example
+ * const params = linear.init(random.key(0), { inFeatures: 3, outFeatures: 2 });
+ * const bytes = saveCheckpoint({ params }, { step: '100' });
+ * // The template gives the structure, shapes and dtypes:
+ * const restored = loadCheckpoint(bytes, { params });
  */
 export function saveCheckpoint(t: unknown, metadata: Record<string, string> = {}): Uint8Array {
   const [names, leaves] = namedLeaves('saveCheckpoint', t);

@@ -3,7 +3,18 @@
 // model can import everything it needs from one place.
 import { InvalidArgumentError, relu, sigmoid, type Tensor, tanh } from '@loom/core';
 
-export { logSoftmax, relu, sigmoid, softmax, softplus, tanh } from '@loom/core';
+export {
+  elu,
+  gelu,
+  leakyRelu,
+  logSoftmax,
+  relu,
+  sigmoid,
+  silu,
+  softmax,
+  softplus,
+  tanh,
+} from '@loom/core';
 
 /** The activations a recurrent cell can be configured with, by name (static config). */
 export type ActivationName = 'tanh' | 'sigmoid' | 'relu';

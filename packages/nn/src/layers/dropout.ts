@@ -11,6 +11,9 @@ export interface DropoutOptions {
  * Inverted dropout: each element is zeroed with probability `rate` and the survivors are scaled
  * by 1 / (1 − rate), so the expected value is unchanged and evaluation needs no rescaling.
  * The key decides the mask; pass a fresh key (from `random.split`) at every step.
+ * @example
+ * // About half the entries zeroed, the others doubled:
+ * const h = dropout(random.key(7), tensor([1, 2, 3, 4]), 0.5, { training: true });
  */
 export function dropout(key: Tensor, x: Tensor, rate: number, options: DropoutOptions): Tensor {
   if (!(rate >= 0 && rate <= 1)) {

@@ -21,6 +21,9 @@ export interface EmbeddingConfig {
 /**
  * A lookup table: ids (int32, any shape) → their rows. The gradient of the lookup is a
  * scatter-add into the table, so repeated ids accumulate.
+ * @example
+ * const params = embedding.init(random.key(0), { numEmbeddings: 10, features: 4 });
+ * const rows = embedding.apply(params, tensor([[1, 2, 3]], { dtype: 'int32' })); // [1, 3, 4]
  */
 export const embedding = {
   /** Draws `{ table: [numEmbeddings, features] }`. */

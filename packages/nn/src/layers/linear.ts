@@ -27,6 +27,9 @@ export interface LinearConfig {
 /**
  * A dense layer y = x · w + b. Parameters are a plain tree; `apply` is a pure function, so it
  * works under grad (and later jit/vmap) and over any number of leading batch axes.
+ * @example
+ * const params = linear.init(random.key(0), { inFeatures: 3, outFeatures: 2 });
+ * const y = linear.apply(params, tensor([[1, 2, 3]])); // [1, 2]
  */
 export const linear = {
   /** Draws `{ w: [in, out], b: [out] }` (no `b` when `bias` is false). */

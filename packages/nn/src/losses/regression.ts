@@ -27,7 +27,11 @@ export function sumSquaredError(
   ).mul(0.5);
 }
 
-/** Mean squared error, mean over every element of (p − y)² (see `LossOptions`). */
+/**
+ * Mean squared error, mean over every element of (p − y)² (see `LossOptions`).
+ * @example
+ * mse(tensor([1, 2]), tensor([1, 4])).item(); // (0 + 4) / 2 = 2
+ */
 export function mse(predictions: Tensor, targets: Tensor, options: LossOptions = {}): Tensor {
   sameShape('mse', predictions, targets);
   return reduceLoss('mse', square(predictions.sub(targets)), options);

@@ -15,6 +15,9 @@ import { sameShape } from './regression.js';
  * Cross-entropy of logits [..., C] against a distribution over the C classes (usually one-hot),
  * −Σ_c y_c · logSoftmax(z)_c per example, computed through logSoftmax so it never overflows.
  * Unreduced shape (and the shape weights broadcast against): [...].
+ * @example
+ * const logits = tensor([[2, 0, -1], [0, 3, 0]]);
+ * const loss = softmaxCrossEntropy(logits, tensor([[1, 0, 0], [0, 1, 0]])); // mean over the batch
  */
 export function softmaxCrossEntropy(
   logits: Tensor,
@@ -30,6 +33,9 @@ export function softmaxCrossEntropy(
  * `softmaxCrossEntropy` with int32 class indices: logits [..., C], labels [...] in [0, C).
  * Per example −logSoftmax(z)[label]. A label outside [0, C) is an IndexError (NaN when traced). Unreduced shape: [...] (e.g. [T, B] for a language model,
  * where `weights` can mask padding).
+ * @example
+ * const logits = tensor([[2, 0, -1], [0, 3, 0]]);
+ * const loss = sparseSoftmaxCrossEntropy(logits, tensor([0, 1], { dtype: 'int32' }));
  */
 export function sparseSoftmaxCrossEntropy(
   logits: Tensor,

@@ -4,6 +4,7 @@
 import * as E from 'fp-ts/lib/Either.js';
 import { booleanOf, numberIn } from '../validate.js';
 import { chain, type GradientTransformation } from './base.js';
+import { type Mask, masked } from './masked.js';
 import {
   ADAM_KEYS,
   adamChecks,
@@ -44,6 +45,11 @@ export interface SgdOptions {
 /**
  * Stochastic gradient descent. Plain: u = −lr·g. With momentum β: m ← g + β·m, u = −lr·m.
  * With Nesterov: m ← g + β·m, u = −lr·(g + β·m). State: `[traceState?, lrState]`.
+ * @example
+ * const opt = sgd(0.1, { momentum: 0.9 });
+ * let params = { w: tensor([1, -2]) };
+ * const [updates, state] = opt.update({ w: tensor([0.5, 0.5]) }, opt.init(params), params);
+ * params = applyUpdates(params, updates); // w − 0.1 · g on the first step: [0.95, −2.05]
  */
 export function sgd(
   lr: ScalarOrSchedule,
@@ -73,6 +79,8 @@ export interface RmspropOptions extends ScaleByRmsOptions {
  * (`epsInSqrt: false` gives −lr·g/(√ν + eps), PyTorch's placement). Defaults decay 0.9,
  * eps 1e-8. `centered` replaces ν by ν − μ²; `momentum` β adds m ← u + β·m after the learning
  * rate (optax's order).
+ * @example
+ * const opt = chain(clipByGlobalNorm(1), rmsprop(1e-3));
  */
 export function rmsprop(
   lr: ScalarOrSchedule,
@@ -96,6 +104,9 @@ export function rmsprop(
 /**
  * AdaGrad (Duchi et al. 2011) as optax.adagrad: s ← s + g² (s₀ = 0.1),
  * u = −lr·g/√(s + eps) with eps = 1e-7 INSIDE the square root.
+ * @example
+ * const opt = adagrad(1e-2);
+ * const state = opt.init({ w: tensor([1, 2]) });
  */
 export function adagrad(
   lr: ScalarOrSchedule,
@@ -111,6 +122,16 @@ export function adagrad(
  * u = −lr·μ̂/(√(ν̂ + epsRoot) + eps) with μ̂ = μ/(1 − b1ᵗ), ν̂ = ν/(1 − b2ᵗ), t = 1 on the first
  * step; eps OUTSIDE the square root. Defaults b1 0.9, b2 0.999, eps 1e-8, epsRoot 0.
  * State: `[{count, mu, nu}, lrState]`.
+ * @example
+ * let params = { w: tensor([1, -2]) };
+ * const opt = adam(1e-2);
+ * let state = opt.init(params);
+ * const loss = (p: typeof params) => sum(p.w.mul(p.w));
+ * for (let i = 0; i < 100; i++) {
+ *   const [updates, next] = opt.update(grad(loss)(params), state, params);
+ *   params = applyUpdates(params, updates);
+ *   state = next;
+ * }
  */
 export function adam(
   lr: ScalarOrSchedule,
@@ -125,25 +146,36 @@ export function adam(
 export interface AdamwOptions extends ScaleByAdamOptions {
   /** λ (default 1e-4, as optax). */
   weightDecay?: number;
+  /**
+   * Which parameters are decayed (as optax's `mask`): a boolean tree, a prefix of one, or a
+   * function of the params. Masked-out parameters still get Adam's update, without decay.
+   */
+  mask?: Mask;
 }
 
 /**
  * AdamW (Loshchilov & Hutter 2019) as optax.adamw: decoupled weight decay added after Adam's
  * scaling and multiplied by the learning rate, u = −lr·(μ̂/(√(ν̂ + epsRoot) + eps) + λ·p).
- * `update` needs the params.
+ * `update` needs the params. `mask` limits the decay to some parameters (e.g. not biases).
+ * @example const opt = adamw(1e-3, { weightDecay: 1e-2, mask: { w: true, b: false } });
  */
 export function adamw(
   lr: ScalarOrSchedule,
   options: AdamwOptions = {},
 ): GradientTransformation<[AdamState, EmptyState, LrState]> {
   checkLearningRate('adamw', lr);
-  checkOptions('adamw', options, [...ADAM_KEYS, 'weightDecay'], (o) => [
+  checkOptions('adamw', options, [...ADAM_KEYS, 'weightDecay', 'mask'], (o) => [
     ...adamChecks('adamw')(o),
     () =>
       o.weightDecay === undefined
         ? E.right(undefined)
         : E.map(() => undefined)(numberIn('adamw', 'weightDecay', o.weightDecay, ZERO_IN)),
   ]);
-  const { weightDecay = 1e-4, ...adamOptions } = options;
-  return chain(scaleByAdam(adamOptions), addDecayedWeights(weightDecay), scaleByLearningRate(lr));
+  const { weightDecay = 1e-4, mask, ...adamOptions } = options;
+  const decay = addDecayedWeights(weightDecay);
+  return chain(
+    scaleByAdam(adamOptions),
+    mask === undefined ? decay : masked(decay, mask),
+    scaleByLearningRate(lr),
+  );
 }

@@ -27,6 +27,9 @@ export type StateOf<G> = G extends GradientTransformation<infer S> ? S : never;
  * Runs transformations in sequence, each on the previous one's updates; the state is the tuple
  * of their states, in order (so a checkpoint names them `opt[0]…`, `opt[1]…`). Order matters:
  * `chain(clipByGlobalNorm(1), adam(lr))` clips raw gradients, the reverse would clip steps.
+ * @example
+ * const opt = chain(clipByGlobalNorm(1), adam(1e-3)); // clip, then Adam
+ * const state = opt.init(params); // [clip state, Adam state]
  */
 export function chain<S extends unknown[]>(
   ...transforms: { [K in keyof S]: GradientTransformation<S[K]> }
@@ -59,6 +62,9 @@ export function chain<S extends unknown[]>(
 /**
  * params + updates, leaf by leaf, keeping each parameter's dtype (a float64 learning-rate
  * schedule must not promote float32 weights).
+ * @example
+ * const [updates, nextState] = opt.update(grad(loss)(params), state, params);
+ * params = applyUpdates(params, updates); // params + updates, leaf by leaf
  */
 export function applyUpdates<T>(params: T, updates: T): T {
   return mapLike((p: Tensor, u: Tensor) => p.add(u).astype(p.dtype), params, updates);

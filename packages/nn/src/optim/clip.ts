@@ -19,6 +19,8 @@ export function globalNorm(t: unknown): Tensor {
  * Rescales the whole update tree when its global norm exceeds `maxNorm` (Pascanu et al. 2013;
  * optax's clip_by_global_norm): u = g if ‖g‖ < maxNorm, else g · maxNorm / ‖g‖. Directions are
  * kept; the norm of the result never exceeds maxNorm.
+ * @example
+ * const opt = chain(clipByGlobalNorm(1), sgd(0.1)); // gradients rescaled to norm ≤ 1 first
  */
 export function clipByGlobalNorm(maxNorm: number): GradientTransformation<EmptyState> {
   if (!(maxNorm > 0)) {

@@ -3,12 +3,12 @@ import { type Tensor, TreeStructureError, tensor, tree } from '@loom/core';
 import { describe, expect, test } from 'vitest';
 import { expectClose, f64 } from '../../test/reference.js';
 import { adam, sgd } from './alias.js';
-import { applyUpdates, chain, type GradientTransformation } from './base.js';
+import { chain, type GradientTransformation } from './base.js';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip.js';
 import { masked } from './masked.js';
 import { multiSteps } from './multi_steps.js';
 import { exponentialDecay } from './schedule.js';
-import { scale, scaleByLearningRate, setToZero, trace } from './transform.js';
+import { addDecayedWeights, scale, scaleByLearningRate, setToZero, trace } from './transform.js';
 
 const vals = (t: unknown) => tree.leaves<Tensor>(t).map((l) => Array.from(l.data()));
 const norm = (xs: number[][]) => Math.sqrt(xs.flat().reduce((s, v) => s + v * v, 0));
@@ -146,48 +146,46 @@ describe('multiSteps', () => {
   });
 });
 
-describe('masked (frozen parameters)', () => {
+describe('masked (as optax: masked-out updates pass through)', () => {
   const params = { embed: { table: f64([1, 2]) }, out: { w: f64([3]), b: f64([4]) } };
   const g = { embed: { table: f64([1, 1]) }, out: { w: f64([1]), b: f64([1]) } };
 
-  test('masked-out leaves get zero updates and stay unchanged; the rest follow the inner optimizer', () => {
+  test('masked-out leaves keep their incoming updates; the rest follow the inner optimizer', () => {
     const opt = masked(adam(0.1), { embed: false, out: { w: true, b: true } });
     let state = opt.init(params);
-    let p = params;
     for (let i = 0; i < 3; i++) {
-      const [u, s] = opt.update(g, state, p);
-      expectClose(u.embed.table, [0, 0], 0);
-      p = applyUpdates(p, u);
+      const [u, s] = opt.update(g, state, params);
+      expectClose(u.embed.table, [1, 1], 0);
       state = s;
     }
-    expectClose(p.embed.table, [1, 2], 0);
-    // The same three Adam steps as the unmasked optimizer on the trainable part alone.
+    // The same three Adam steps as the unmasked optimizer on the masked-in part alone.
     const plain = adam(0.1);
-    let ps = { b: params.out.b, w: params.out.w };
-    let ss = plain.init(ps);
-    for (let i = 0; i < 3; i++) {
-      const [u, s] = plain.update({ b: g.out.b, w: g.out.w }, ss);
-      ps = applyUpdates(ps, u);
-      ss = s;
-    }
-    expectClose(p.out, ps, 1e-14);
-    // No optimizer memory for frozen leaves: they are null in the inner state.
+    let ss = plain.init({ b: params.out.b, w: params.out.w });
+    for (let i = 0; i < 3; i++) ss = plain.update({ b: g.out.b, w: g.out.w }, ss)[1];
+    expectClose(opt.update(g, state, params)[0].out, plainStep(plain, ss, g), 1e-14);
+    // No optimizer memory for masked-out leaves: they are null in the inner state.
     expect(tree.leaves(state).length).toBe(1 + 2 * 2);
   });
 
-  test('a mask function and a full boolean tree work too; bad masks are named', () => {
-    const fn = masked(sgd(1), () => ({ embed: { table: true }, out: { w: false, b: true } }));
-    const [u] = fn.update(g, fn.init(params), params);
-    expectClose(u, { embed: { table: [-1, -1] }, out: { b: [-1], w: [0] } }, 0);
-    const frozen = masked(sgd(1), false);
-    expectClose(
-      frozen.update(g, frozen.init(params))[0],
-      { embed: { table: [0, 0] }, out: { b: [0], w: [0] } },
-      0,
+  test('weight decay on the weights only still trains the biases (optax semantics)', () => {
+    const opt = chain(
+      masked(addDecayedWeights(0.5), { embed: false, out: { w: true, b: false } }),
+      sgd(1),
     );
+    const [u] = opt.update(g, opt.init(params), params);
+    // w: −(1 + 0.5·3); b and the table: the plain SGD step −1.
+    expectClose(u, { embed: { table: [-1, -1] }, out: { b: [-1], w: [-2.5] } }, 0);
+  });
+
+  test('a mask function and a full boolean tree work too; bad masks are named', () => {
+    const fn = masked(scale(2), () => ({ embed: { table: true }, out: { w: false, b: true } }));
+    const [u] = fn.update(g, fn.init(params), params);
+    expectClose(u, { embed: { table: [2, 2] }, out: { b: [2], w: [1] } }, 0);
+    const none = masked(sgd(1), false);
+    expectClose(none.update(g, none.init(params))[0], g, 0);
     expect(() => masked(sgd(1), { embed: true }).init(params)).toThrow(TreeStructureError);
     expect(() => masked(sgd(1), { embed: true }).init(params)).toThrow(
-      /keys \[embed\] but the params have \[embed, out\]/,
+      /masked: the mask at <root> has keys \[embed\] but the params have \[embed, out\]/,
     );
   });
 
@@ -196,6 +194,15 @@ describe('masked (frozen parameters)', () => {
     expectClose(u, { embed: { table: [0, 0] }, out: { b: [0], w: [0] } }, 0);
   });
 });
+
+/** The next update of `opt` from state `s` on the `out` part of `g`. */
+function plainStep(
+  opt: GradientTransformation<unknown>,
+  s: unknown,
+  g: { out: { w: Tensor; b: Tensor } },
+) {
+  return opt.update({ b: g.out.b, w: g.out.w }, s)[0];
+}
 
 test('every optimizer is a value: the same inputs give the same outputs (no hidden state)', () => {
   const opt: GradientTransformation = adam(0.1);

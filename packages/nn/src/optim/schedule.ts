@@ -22,7 +22,7 @@ export type ScheduleFn = (count: Tensor) => Tensor;
 export type ScalarOrSchedule = number | ScheduleFn;
 
 /** Wraps a float64-tensor formula so it accepts counts as tensors or numbers. */
-function makeSchedule(f: (count: Tensor) => Tensor): Schedule {
+export function makeSchedule(f: (count: Tensor) => Tensor): Schedule {
   function s(count: Tensor): Tensor;
   function s(count: number): number;
   function s(count: Tensor | number): Tensor | number {

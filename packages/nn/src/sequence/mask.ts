@@ -2,14 +2,16 @@
 import { ShapeError, type Tensor, tree, where } from '@loom/core';
 
 /**
- * Checks a [T, B] mask against xs [T, B, ...] and turns it into booleans (float masks count as
- * "real step" wherever they are non-zero).
+ * Checks a mask against xs — [B, T] for batch-major xs [B, T, ...], [T, B] for time-major — and
+ * turns it into booleans (float masks count as "real step" wherever they are non-zero).
  */
-export function boolMask(op: string, mask: Tensor, xs: Tensor): Tensor {
+export function boolMask(op: string, mask: Tensor, xs: Tensor, timeMajor: boolean): Tensor {
   if (mask.ndim !== 2 || mask.shape[0] !== xs.shape[0] || mask.shape[1] !== xs.shape[1]) {
+    const layout = timeMajor ? '[T, B]' : '[B, T]';
     throw new ShapeError(
-      `${op}: the mask has shape [${mask.shape.join(', ')}] but must be [T, B] = ` +
-        `[${xs.shape.slice(0, 2).join(', ')}] to match xs [${xs.shape.join(', ')}].`,
+      `${op}: the mask has shape [${mask.shape.join(', ')}] but must be ${layout} = ` +
+        `[${xs.shape.slice(0, 2).join(', ')}] to match xs [${xs.shape.join(', ')}]` +
+        `${timeMajor ? ' (timeMajor: true)' : ' (batch-major)'}.`,
     );
   }
   return mask.dtype === 'bool' ? mask : mask.ne(0);

@@ -16,6 +16,8 @@ const H = 4;
 const cfg = { inFeatures: IN, hiddenSize: H, dtype: 'float64' as const };
 const xsArr = Array.from({ length: T }, (_, t) => randMat(B, IN, 100 + t));
 const xs = f64(xsArr);
+/** These suites feed time-major data; the batch-major default is tested below. */
+const TM = { timeMajor: true } as const;
 
 /** The reference: a plain JS loop calling the cell step by step. */
 function loop<P, C>(cell: Cell<P, C, never>, params: P, xsT: Tensor, carry: C, reverse = false) {
@@ -33,7 +35,7 @@ describe('rnn over scan equals a plain loop of the cell', () => {
   const carry0 = lstmCell.initialCarry(cfg, B);
 
   test.each([false, true])('LSTM, reverse=%s', (reverse) => {
-    const got = rnn(lstmCell, lstmParams, xs, carry0, { reverse });
+    const got = rnn(lstmCell, lstmParams, xs, carry0, { reverse, timeMajor: true });
     const want = loop(lstmCell, lstmParams, xs, carry0, reverse);
     expect(got.outputs.shape).toEqual([T, B, H]);
     expectClose(got.outputs, want.outputs.toArray(), 1e-12);
@@ -45,7 +47,7 @@ describe('rnn over scan equals a plain loop of the cell', () => {
     for (const cell of [gruCell, rnnCell] as Cell<unknown, Tensor, never>[]) {
       const p = (cell as Cell<unknown, Tensor, typeof cfg>).init(random.key(1), cfg);
       const h0 = f64(randMat(B, H, 7));
-      const got = rnn(cell, p, xs, h0);
+      const got = rnn(cell, p, xs, h0, TM);
       const want = loop(cell, p, xs, h0);
       expectClose(got.outputs, want.outputs.toArray(), 1e-12);
       expectClose(got.carry, want.carry.toArray(), 1e-12);
@@ -57,21 +59,22 @@ describe('rnn over scan equals a plain loop of the cell', () => {
     const c0 = lstmCell.initialCarry({ ...cfg, hiddenSize: 3 }, B);
     checkGrads(
       (p: LstmParams, x: Tensor) => {
-        const r = rnn(lstmCell, p, x, c0);
+        const r = rnn(lstmCell, p, x, c0, TM);
         return sum(r.outputs.square()).add(sum(r.carry.c));
       },
       [small, xs],
     );
     const g = gruCell.init(random.key(3), cfg);
     checkGrads(
-      (p: typeof g, h0: Tensor) => rnn(gruCell, p, xs, h0, { reverse: true }).outputs,
+      (p: typeof g, h0: Tensor) =>
+        rnn(gruCell, p, xs, h0, { reverse: true, timeMajor: true }).outputs,
       [g, f64(randMat(B, H, 8))],
     );
   });
 
-  test('rejects xs that are not [T, B, in]', () => {
+  test('rejects xs of rank < 3, naming both layouts', () => {
     expect(() => rnn(lstmCell, lstmParams, f64(randMat(B, IN, 1)), carry0)).toThrow(
-      /time-major \[T, B, in\]/,
+      /rnn: xs has shape \[3, 2\]; it must be batch-major \[B, T, in\] .*timeMajor: true/,
     );
   });
 });
@@ -84,7 +87,7 @@ describe('bidirectional', () => {
   };
 
   test('concatenates a forward and a reverse pass on the feature axis', () => {
-    const got = bidirectional(lstmCell, params, xs, carry0);
+    const got = bidirectional(lstmCell, params, xs, carry0, TM);
     const fwd = loop(lstmCell, params.forward, xs, carry0.forward);
     const bwd = loop(lstmCell, params.backward, xs, carry0.backward, true);
     expect(got.outputs.shape).toEqual([T, B, 2 * H]);
@@ -97,7 +100,7 @@ describe('bidirectional', () => {
     const small = bidirectionalInit(random.key(5), rnnCell, { ...cfg, hiddenSize: 2 });
     const h0 = rnnCell.initialCarry({ ...cfg, hiddenSize: 2 }, B);
     checkGrads(
-      (p: typeof small) => bidirectional(rnnCell, p, xs, { forward: h0, backward: h0 }).outputs,
+      (p: typeof small) => bidirectional(rnnCell, p, xs, { forward: h0, backward: h0 }, TM).outputs,
       [small],
     );
   });
@@ -110,7 +113,7 @@ describe('stacked', () => {
   const carries = configs.map((c) => lstmCell.initialCarry(c, B));
 
   test('layer l reads the outputs of layer l − 1', () => {
-    const got = stacked(cells, params, xs, carries);
+    const got = stacked(cells, params, xs, carries, TM);
     const l0 = loop(lstmCell, params[0], xs, carries[0]);
     // Layer 1's reference loop reads layer 0's outputs step by step.
     let c: LstmCarry = carries[1];
@@ -131,11 +134,11 @@ describe('stacked', () => {
       gruCell.init(random.key(8), { ...cfg, inFeatures: H }),
     ];
     const h0 = rnnCell.initialCarry(cfg, B);
-    checkGrads((p: unknown[]) => stacked(mixed, p, xs, [h0, h0]).outputs, [ps]);
+    checkGrads((p: unknown[]) => stacked(mixed, p, xs, [h0, h0], TM).outputs, [ps]);
   });
 
   test('errors on mismatched lengths', () => {
-    expect(() => stacked(cells, params.slice(0, 1), xs, carries)).toThrow(
+    expect(() => stacked(cells, params.slice(0, 1), xs, carries, TM)).toThrow(
       /one params and one carry per cell/,
     );
     expect(() => stackedInit(random.key(0), cells, configs.slice(1))).toThrow(
@@ -155,13 +158,13 @@ describe('masks for padded variable-length batches', () => {
   /** Runs example b alone on its real steps (batch of one, no mask). */
   function alone(b: number, reverse = false) {
     const seq = f64(xsArr.slice(0, lengths[b]).map((x) => [x[b]]));
-    return rnn(lstmCell, params, seq, lstmCell.initialCarry(cfg, 1), { reverse });
+    return rnn(lstmCell, params, seq, lstmCell.initialCarry(cfg, 1), { reverse, timeMajor: true });
   }
 
   test.each([false, true])(
     'final carry is the last real step; padded outputs are 0 (reverse=%s)',
     (reverse) => {
-      const got = rnn(lstmCell, params, xs, carry0, { mask, reverse });
+      const got = rnn(lstmCell, params, xs, carry0, { mask, reverse, timeMajor: true });
       const hs = got.outputs.toArray() as number[][][];
       lengths.forEach((L, b) => {
         const ref = alone(b, reverse);
@@ -176,8 +179,8 @@ describe('masks for padded variable-length batches', () => {
   );
 
   test('float masks work like bool masks', () => {
-    const a = rnn(lstmCell, params, xs, carry0, { mask });
-    const b = rnn(lstmCell, params, xs, carry0, { mask: mask.astype('float64') });
+    const a = rnn(lstmCell, params, xs, carry0, { mask, timeMajor: true });
+    const b = rnn(lstmCell, params, xs, carry0, { mask: mask.astype('float64'), timeMajor: true });
     expectClose(a.outputs, b.outputs.toArray(), 0);
   });
 
@@ -187,11 +190,11 @@ describe('masks for padded variable-length batches', () => {
       { forward: params, backward: params },
       xs,
       { forward: carry0, backward: carry0 },
-      { mask },
+      { mask, timeMajor: true },
     );
     const ref = alone(1, true);
     expectClose(bi.carry.backward.h.take([1]), ref.carry.h.toArray(), 1e-12);
-    const st = stacked([lstmCell], [params], xs, [carry0], { mask });
+    const st = stacked([lstmCell], [params], xs, [carry0], { mask, timeMajor: true });
     expectClose(st.carry[0].h.take([1]), alone(1).carry.h.toArray(), 1e-12);
   });
 
@@ -199,7 +202,7 @@ describe('masks for padded variable-length batches', () => {
     const small = lstmCell.init(random.key(10), { ...cfg, hiddenSize: 2 });
     const c0 = lstmCell.initialCarry({ ...cfg, hiddenSize: 2 }, B);
     const loss = (p: LstmParams, x: Tensor) => {
-      const r = rnn(lstmCell, p, x, c0, { mask });
+      const r = rnn(lstmCell, p, x, c0, { mask, timeMajor: true });
       return sum(r.outputs.square()).add(sum(r.carry.h));
     };
     checkGrads(loss, [small, xs]);
@@ -215,14 +218,55 @@ describe('masks for padded variable-length batches', () => {
 
   test('rejects a mask of the wrong shape', () => {
     expect(() =>
-      rnn(lstmCell, params, xs, carry0, { mask: tensor([[true, false, true]]) }),
+      rnn(lstmCell, params, xs, carry0, { mask: tensor([[true, false, true]]), timeMajor: true }),
     ).toThrow(/mask has shape \[1, 3\] but must be \[T, B\] = \[5, 3\]/);
   });
 });
 
 test('type check: carry types flow through rnn', () => {
   const p: LstmParams = lstmCell.init(random.key(11), cfg);
-  const r = rnn(lstmCell, p, xs, lstmCell.initialCarry(cfg, B));
+  const r = rnn(lstmCell, p, xs, lstmCell.initialCarry(cfg, B), TM);
   const c: LstmCarry = r.carry;
   expect(c.h.shape).toEqual([B, H]);
+});
+
+describe('layout: batch-major by default, time-major on request', () => {
+  const bm = xs.transpose([1, 0, 2]); // [B, T, in]
+  const lstmParams = lstmCell.init(random.key(21), cfg);
+  const carry0 = lstmCell.initialCarry(cfg, B);
+  const lengths = [5, 2, 4];
+  const maskTB = tensor(Array.from({ length: T }, (_, t) => lengths.map((L) => t < L)));
+
+  test('batch-major in and out equals the time-major run transposed (outputs, carry, mask)', () => {
+    const tm = rnn(lstmCell, lstmParams, xs, carry0, { mask: maskTB, timeMajor: true });
+    const got = rnn(lstmCell, lstmParams, bm, carry0, { mask: maskTB.transpose([1, 0]) });
+    expect(got.outputs.shape).toEqual([B, T, H]);
+    expectClose(got.outputs, tm.outputs.transpose([1, 0, 2]).toArray(), 0);
+    expectClose(got.carry, tm.carry, 0);
+    const bi = bidirectional(lstmCell, { forward: lstmParams, backward: lstmParams }, bm, {
+      forward: carry0,
+      backward: carry0,
+    });
+    expect(bi.outputs.shape).toEqual([B, T, 2 * H]);
+    const st = stacked([lstmCell], [lstmParams], bm, [carry0]);
+    expectClose(st.outputs, rnn(lstmCell, lstmParams, bm, carry0).outputs.toArray(), 0);
+  });
+
+  test('a layout mistake names the layer and both layouts', () => {
+    expect(() => rnn(lstmCell, lstmParams, xs, carry0)).toThrow(
+      /rnn: xs \[5, 3, 2\] is read as batch-major \[B, T, in\], so its batch is 5, but carry0 at \.c has 3 rows, the size of xs's axis 1: the data look time-major \[T, B, in\] \(pass \{ timeMajor: true \}\)/,
+    );
+    expect(() => stacked([lstmCell], [lstmParams], bm, [carry0], { timeMajor: true })).toThrow(
+      /stacked: xs \[3, 5, 2\] is read as time-major \[T, B, in\].*the data look batch-major/,
+    );
+    expect(() =>
+      bidirectional(lstmCell, { forward: lstmParams, backward: lstmParams }, xs, {
+        forward: carry0,
+        backward: carry0,
+      }),
+    ).toThrow(/^bidirectional: xs \[5, 3, 2\] is read as batch-major/);
+    expect(() => rnn(lstmCell, lstmParams, bm, carry0, { mask: maskTB })).toThrow(
+      /rnn: the mask has shape \[5, 3\] but must be \[B, T\] = \[3, 5\] to match xs \[3, 5, 2\] \(batch-major\)/,
+    );
+  });
 });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The JavaScript lowering: a plan becomes the source of one function (`new Function`) that takes
 // and returns typed arrays. Each top-level loop nest is its own small function.
+import { SPECIAL_MATH_NAME, specialMath } from '../../kernels/special_math.js';
 import type { DType } from '../../tensor/dtype.js';
 import type { Plan } from '../plan.js';
 import type { CompiledProgram } from '../program.js';
@@ -80,9 +81,13 @@ export function emitJavaScript(plan: Plan, name: string, reason: string): Compil
     w.line(`return [${results.join(', ')}];`);
   });
   const source = w.toString();
-  const make = new Function('fb', source) as (fb: typeof lo.fallbacks) => CompiledProgram['run'];
+  // Fused expressions may call `SpecialMath.<fn>` (kernels/special_math.ts).
+  const make = new Function('fb', SPECIAL_MATH_NAME, source) as (
+    fb: typeof lo.fallbacks,
+    special: typeof specialMath,
+  ) => CompiledProgram['run'];
   return {
-    run: make(lo.fallbacks),
+    run: make(lo.fallbacks, specialMath),
     backend: 'js',
     reason,
     source,

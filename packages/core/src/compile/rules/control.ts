@@ -229,10 +229,32 @@ const whileRule: LoweringRule = (lo, eqn, ins, steps) => {
   return carries;
 };
 
+/** A JS expression reading the scalar `v` (a bool or an int32 index) as a number. */
+function selector(
+  lo: Lowering,
+  v: Value,
+  steps: Step[],
+): { read: () => string; reads: ArrayValue[] } {
+  if (v.kind === 'lit') return { read: () => String(Number(v.value)), reads: [] };
+  const arr = lo.materialize(v, steps);
+  return {
+    read: () => {
+      const l = location(arr);
+      return `${l.name}[${renderOffset(l.off)}]`;
+    },
+    reads: [arr],
+  };
+}
+
+/**
+ * cond/switch as an `if` chain: `if (s <= 0) b0 else if (s <= 1) b1 ... else b(n-1)`, which both
+ * reads a bool (false = 0) and clamps an index to [0, n-1].
+ */
 const condRule: LoweringRule = (lo, eqn, [pred, ...operands], steps) => {
   const p = eqn.params as CondParams;
   const outs = eqn.outBinders.map((v) => lo.temp(v.aval.dtype, v.aval.shape));
-  const test = truth(lo, pred, steps);
+  const sel = selector(lo, pred, steps);
+  const s = lo.name('sel');
   const blocks = p.branches.map((branch: Jaxpr) => {
     const block: Step[] = [];
     const results = lo.lowerBlock(branch, operands, block);
@@ -252,12 +274,15 @@ const condRule: LoweringRule = (lo, eqn, [pred, ...operands], steps) => {
       blocks,
       outs.map((o) => o.buf),
       (w, emitBlock) => {
-        w.block(`if (${test.test()})`, () => emitBlock(blocks[1]));
-        w.block('else', () => emitBlock(blocks[0]));
+        w.line(`const ${s} = ${sel.read()};`);
+        blocks.forEach((block, k) => {
+          if (k === blocks.length - 1) w.block(k === 0 ? '' : 'else', () => emitBlock(block));
+          else w.block(`${k === 0 ? '' : 'else '}if (${s} <= ${k})`, () => emitBlock(block));
+        });
       },
       { kind: 'cond', pred },
       false,
-      test.reads,
+      sel.reads,
     ),
   );
   return outs;

@@ -2,9 +2,12 @@
 import type { FusionRule, LoweringRule } from '../lower.js';
 import { assembleRules } from './assemble.js';
 import { controlRules } from './control.js';
+import { customDerivativeRules } from './custom_derivatives.js';
 import { dotGeneralFusion, dotGeneralRule } from './dot_general.js';
+import { dynamicSliceRule, dynamicUpdateSliceRule } from './dynamic_slice.js';
 import { fallbackRule } from './fallback.js';
 import { reduceRules } from './reduce.js';
+import { revRule } from './rev.js';
 import { viewRules } from './views.js';
 
 /**
@@ -16,7 +19,11 @@ export const LOWERING_RULES: ReadonlyMap<string, LoweringRule> = new Map([
   ...assembleRules,
   ...reduceRules,
   ...controlRules,
+  ...customDerivativeRules,
   ['dot_general', dotGeneralRule],
+  ['rev', revRule],
+  ['dynamic_slice', dynamicSliceRule],
+  ['dynamic_update_slice', dynamicUpdateSliceRule],
   ['*fallback', fallbackRule],
 ]);
 

@@ -31,7 +31,7 @@ import {
   gemmSpecOf,
   parallelMinFlops,
 } from './dot.js';
-import { HOST_MATH_ARITY, type HostMathName } from './elementwise/index.js';
+import { HOST_MATH_ARITY, HOST_MATH_FUNCTIONS, type HostMathName } from './elementwise/index.js';
 import { emitFused, type KernelContext } from './fused.js';
 import { emitGemm } from './gemm/driver.js';
 import type { GemmSpec } from './gemm/plan.js';
@@ -108,6 +108,16 @@ function pushTruth(w: CodeWriter, pred: Value, layout: Layout, vars: Map<string,
     pushAddress(w, layout.address(pred), vars);
     w.mem('i32.load8_u');
   } else throw new UnsupportedInWasm('a fused predicate');
+}
+
+/** Pushes a cond's selector as an i32: a bool scalar (0/1) or an int32 index. */
+function pushSelector(w: CodeWriter, sel: Value, layout: Layout, vars: Map<string, Local>): void {
+  if (sel.dtype === 'bool') pushTruth(w, sel, layout, vars);
+  else if (sel.kind === 'lit') w.i32(sel.value);
+  else if (sel.kind === 'array') {
+    pushAddress(w, layout.address(sel), vars);
+    w.mem('i32.load');
+  } else throw new UnsupportedInWasm('a fused switch index');
 }
 
 export interface WasmOptions {
@@ -320,11 +330,23 @@ export function emitWasm(
             });
           });
         } else {
-          pushTruth(w, spec.pred, layout, vars);
-          w.if(
-            () => emitBlock(s.blocks[1]),
-            () => emitBlock(s.blocks[0]),
-          );
+          // cond/switch: an if chain on `sel <= k`, which reads a bool (false = 0) and clamps
+          // an index to [0, n-1] in one go, as the JavaScript lowering does.
+          const sel = w.local('i32');
+          pushSelector(w, spec.pred, layout, vars);
+          w.set(sel);
+          const chain = (k: number): void => {
+            if (k === s.blocks.length - 1) {
+              emitBlock(s.blocks[k]);
+              return;
+            }
+            w.get(sel).i32(k).op('i32.le_s');
+            w.if(
+              () => emitBlock(s.blocks[k]),
+              () => chain(k + 1),
+            );
+          };
+          chain(0);
         }
       }
     };
@@ -373,9 +395,7 @@ export function emitWasm(
       new ARRAY[o.dtype](after, at, sizeOf(o.shape)).set(results[j]);
     });
   };
-  const mathImports = Object.fromEntries(
-    Object.keys(HOST_MATH_ARITY).map((n) => [n, (Math as unknown as Record<string, unknown>)[n]]),
-  );
+  const mathImports = { ...HOST_MATH_FUNCTIONS };
   const instance = new WebAssembly.Instance(module, {
     env: { memory: heap.memory },
     host: { fallback: fallbackHost, parallel: parallelHost },

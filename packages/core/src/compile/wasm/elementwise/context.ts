@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // What an elementwise emitter needs from the loop around it: the code writer, the lane mode, and
 // access to the host's float64 Math functions (imported into the module on first use).
+import { specialMath } from '../../../kernels/special_math.js';
 import type { CodeWriter, FuncRef, Local, ValType } from '../builder.js';
 
 /**
@@ -9,8 +10,11 @@ import type { CodeWriter, FuncRef, Local, ValType } from '../builder.js';
  */
 export type Lanes = 'simd' | 'scalar';
 
-/** Host functions a kernel may import: `Math.<name>`, float64 in and out (pow takes two). */
-export type HostMathName = 'exp' | 'log' | 'log1p' | 'tanh' | 'sin' | 'cos' | 'pow';
+/**
+ * Host functions a kernel may import: `Math.<name>`, or erf from kernels/special_math.ts,
+ * float64 in and out (pow takes two).
+ */
+export type HostMathName = 'exp' | 'log' | 'log1p' | 'tanh' | 'sin' | 'cos' | 'pow' | 'erf';
 
 export const HOST_MATH_ARITY: Record<HostMathName, number> = {
   exp: 1,
@@ -20,6 +24,19 @@ export const HOST_MATH_ARITY: Record<HostMathName, number> = {
   sin: 1,
   cos: 1,
   pow: 2,
+  erf: 1,
+};
+
+/** The functions behind the imports: the very ones the eager kernels call, so results agree. */
+export const HOST_MATH_FUNCTIONS: Record<HostMathName, (...xs: number[]) => number> = {
+  exp: Math.exp,
+  log: Math.log,
+  log1p: Math.log1p,
+  tanh: Math.tanh,
+  sin: Math.sin,
+  cos: Math.cos,
+  pow: Math.pow,
+  erf: specialMath.erf,
 };
 
 export interface OpContext {

@@ -16,12 +16,29 @@ import {
 import { type Comparison, emitComparison, emitSelect } from './compare_select.js';
 import type { OpContext } from './context.js';
 import { conversionVectorizable, emitConvert } from './convert.js';
+import { emitErf } from './erf.js';
 import { emitFloatUnary, emitPow, type FloatUnary } from './float_math.js';
 import { emitIntegerPow } from './integer_pow.js';
+import {
+  emitFloatPredicate,
+  emitLogical,
+  type FloatPredicate,
+  type Logical,
+} from './predicates_logic.js';
+import { emitRounding, type Rounding } from './rounding.js';
 
 export type { HostMathName, Lanes, OpContext } from './context.js';
 
-type Kind = 'numeric' | 'float' | 'compare' | 'select' | 'convert';
+type Kind =
+  | 'numeric'
+  | 'float'
+  | 'compare'
+  | 'select'
+  | 'convert'
+  | 'rounding'
+  | 'float_predicate'
+  | 'logical'
+  | 'erf';
 
 const PRIMS: Record<string, Kind> = {
   abs: 'numeric',
@@ -52,6 +69,18 @@ const PRIMS: Record<string, Kind> = {
   ge: 'compare',
   select: 'select',
   convert_element_type: 'convert',
+  floor: 'rounding',
+  ceil: 'rounding',
+  round: 'rounding',
+  trunc: 'rounding',
+  is_nan: 'float_predicate',
+  is_inf: 'float_predicate',
+  is_finite: 'float_predicate',
+  logical_and: 'logical',
+  logical_or: 'logical',
+  logical_xor: 'logical',
+  logical_not: 'logical',
+  erf: 'erf',
 };
 
 /** The primitives `emitOp` knows. */
@@ -119,6 +148,18 @@ export function emitOp(
       return;
     case 'convert':
       emitConvert(ctx, inDtypes[0], (params.dtype as DType | undefined) ?? outDtype);
+      return;
+    case 'rounding':
+    case 'float_predicate':
+    case 'erf':
+      if (dtype !== 'float32' && dtype !== 'float64') throw badDtype('float32 or float64');
+      if (kind === 'rounding') emitRounding(ctx, prim as Rounding, dtype);
+      else if (kind === 'float_predicate') emitFloatPredicate(ctx, prim as FloatPredicate, dtype);
+      else emitErf(ctx, dtype);
+      return;
+    case 'logical':
+      if (inDtypes.some((d) => d !== 'bool')) throw badDtype('bool');
+      emitLogical(ctx, prim as Logical);
       return;
   }
 }

@@ -6,7 +6,13 @@
 import type { DType } from '../../../tensor/dtype.js';
 import { type CodeWriter, type FuncRef, ModuleBuilder, type ValType } from '../builder.js';
 import type { MemoryOp } from '../opcodes.js';
-import { HOST_MATH_ARITY, type HostMathName, type Lanes, type OpContext } from './context.js';
+import {
+  HOST_MATH_ARITY,
+  HOST_MATH_FUNCTIONS,
+  type HostMathName,
+  type Lanes,
+  type OpContext,
+} from './context.js';
 import { emitOp } from './ops.js';
 
 export interface OpSpec {
@@ -104,10 +110,7 @@ export function compileOpKernel(spec: OpSpec, relaxed = false): OpKernel {
   });
   mb.export(fn, 'kernel');
   const memory = new WebAssembly.Memory({ initial: 1 });
-  const mathImports: Record<string, (...a: number[]) => number> = {};
-  for (const name of Object.keys(HOST_MATH_ARITY)) {
-    mathImports[name] = Math[name as HostMathName];
-  }
+  const mathImports: Record<string, (...a: number[]) => number> = { ...HOST_MATH_FUNCTIONS };
   const instance = new WebAssembly.Instance(new WebAssembly.Module(mb.build()), {
     env: { memory },
     math: mathImports,

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+import { maximum, pow, sqrt, type Tensor } from '@loom/core';
+import { chain, type GradientTransformation } from './base.js';
+import { ADAM_KEYS, adamChecks, checkLearningRate, checkOptions } from './options.js';
+import type { ScalarOrSchedule } from './schedule.js';
+import { type LrState, type ScaleByAdamOptions, scaleByLearningRate } from './transform.js';
+import {
+  checkCount,
+  checkStateLike,
+  mapLike,
+  updateMoment,
+  zeroCount,
+  zerosLikeTree,
+} from './tree_util.js';
+
+/** State of AMSGrad: the step count, both moments and the running maximum of ν̂. */
+export interface AmsgradState<P = unknown> {
+  count: Tensor;
+  mu: P;
+  nu: P;
+  nuMax: P;
+}
+
+/**
+ * AMSGrad scaling (Reddi et al. 2018), as optax's scale_by_amsgrad: Adam's moments and bias
+ * corrections, then ν̂max ← max(ν̂max, ν̂) and u = μ̂ / (√(ν̂max + epsRoot) + eps), so the
+ * per-parameter step size never grows. (PyTorch's `amsgrad=True` takes the maximum of the
+ * uncorrected ν instead; the two differ in the first steps.)
+ */
+export function scaleByAmsgrad<P = unknown>(
+  options: ScaleByAdamOptions = {},
+): GradientTransformation<AmsgradState<P>> {
+  checkOptions('scaleByAmsgrad', options, ADAM_KEYS, adamChecks('scaleByAmsgrad'));
+  const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
+  return {
+    init: (params) => ({
+      count: zeroCount(),
+      mu: zerosLikeTree(params) as unknown as P,
+      nu: zerosLikeTree(params) as unknown as P,
+      nuMax: zerosLikeTree(params) as unknown as P,
+    }),
+    update(u, state) {
+      checkCount('scaleByAmsgrad', state.count);
+      for (const key of ['mu', 'nu', 'nuMax'] as const) {
+        checkStateLike('scaleByAmsgrad', `state.${key}`, state[key], u);
+      }
+      const count = state.count.add(1);
+      const t = count.astype('float64');
+      const c1 = pow(b1, t).neg().add(1);
+      const c2 = pow(b2, t).neg().add(1);
+      const mu = updateMoment(u, state.mu as unknown as typeof u, b1, 1);
+      const nu = updateMoment(u, state.nu as unknown as typeof u, b2, 2);
+      const nuMax = mapLike(
+        (n, prev) => maximum(prev, n.div(c2.astype(n.dtype))),
+        nu,
+        state.nuMax as unknown as typeof u,
+      );
+      const out = mapLike(
+        (m, nm) => m.div(c1.astype(m.dtype)).div(sqrt(nm.add(epsRoot)).add(eps)),
+        mu,
+        nuMax,
+      );
+      const next = { count, mu, nu, nuMax } as unknown as AmsgradState<P>;
+      return [out, next];
+    },
+  };
+}
+
+/**
+ * AMSGrad as optax.amsgrad: `chain(scaleByAmsgrad(options), scaleByLearningRate(lr))`.
+ * Defaults b1 0.9, b2 0.999, eps 1e-8, epsRoot 0.
+ * @example const opt = amsgrad(1e-3);
+ */
+export function amsgrad(
+  lr: ScalarOrSchedule,
+  options: ScaleByAdamOptions = {},
+): GradientTransformation<[AmsgradState, LrState]> {
+  checkLearningRate('amsgrad', lr);
+  checkOptions('amsgrad', options, ADAM_KEYS, adamChecks('amsgrad'));
+  return chain(scaleByAmsgrad(options), scaleByLearningRate(lr));
+}
