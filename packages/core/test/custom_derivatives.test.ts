@@ -6,22 +6,16 @@ import {
   customJvp,
   customVjp,
   DtypeError,
-  div,
   exp,
   grad,
   InvalidArgumentError,
   jvp,
-  log,
   log1p,
   makeJaxpr,
   matmul,
-  max,
-  minimum,
   NotDifferentiableError,
   ShapeError,
   scan,
-  sigmoid,
-  sqrt,
   stack,
   sum,
   type Tensor,
@@ -47,6 +41,7 @@ import {
   XS,
 } from './custom_derivatives_cases.js';
 import { expectError } from './expect_error.js';
+
 const values = (t: Tensor) => Array.from(t.data() as Float64Array);
 
 function expectClose(actual: Tensor, expected: readonly number[], tol = 1e-12) {
@@ -161,11 +156,7 @@ describe('customVjp: per-step gradient clipping in a scan (BPTT)', () => {
   });
 
   test('grad through 20 steps equals the hand-written clipped BPTT', () => {
-    const [dW, dh0, dxs] = grad(clippedRnnLoss, { argnums: [0, 1, 2] })(
-      f64(W0),
-      f64(H0),
-      f64(XS),
-    );
+    const [dW, dh0, dxs] = grad(clippedRnnLoss, { argnums: [0, 1, 2] })(f64(W0), f64(H0), f64(XS));
     expectClose(dW, ref.dW);
     expectClose(dh0, ref.dh0);
     expectClose(dxs, ref.dxs);
@@ -173,11 +164,20 @@ describe('customVjp: per-step gradient clipping in a scan (BPTT)', () => {
 
   test('the forward pass is the plain RNN (clipping acts only on gradients)', () => {
     const plain = (w: Tensor, h0: Tensor, xs: Tensor) =>
-      sum(scan((h: Tensor, x: Tensor): [Tensor, Tensor] => {
-        const next = tanh(matmul(h, w).add(x));
-        return [next, next];
-      }, h0, xs)[1].mul(f64(U)));
-    expectClose(clippedRnnLoss(f64(W0), f64(H0), f64(XS)), values(plain(f64(W0), f64(H0), f64(XS))));
+      sum(
+        scan(
+          (h: Tensor, x: Tensor): [Tensor, Tensor] => {
+            const next = tanh(matmul(h, w).add(x));
+            return [next, next];
+          },
+          h0,
+          xs,
+        )[1].mul(f64(U)),
+      );
+    expectClose(
+      clippedRnnLoss(f64(W0), f64(H0), f64(XS)),
+      values(plain(f64(W0), f64(H0), f64(XS))),
+    );
   });
 
   test('vmap(grad) over a batch of sequences equals per-sequence grads', () => {
@@ -382,7 +382,13 @@ describe('typed errors', () => {
       (v: Tensor) => [sum(v), null] as const,
       (_r: null, g: Tensor) => [g],
     );
-    expectError(() => f(x), ShapeError, "customVjp: fwd's output has shape []", "f's output", '[2]');
+    expectError(
+      () => f(x),
+      ShapeError,
+      "customVjp: fwd's output has shape []",
+      "f's output",
+      '[2]',
+    );
     const g = customVjp(
       (v: Tensor) => v,
       (v: Tensor) => v as unknown as readonly [Tensor, null],
@@ -417,7 +423,12 @@ describe('typed errors', () => {
       'as an argument',
     );
     const jvpCase = (w: Tensor) =>
-      sum(customJvp((v: Tensor) => v.mul(w), ([v], [t]) => [v.mul(w), t.mul(w)])(x));
+      sum(
+        customJvp(
+          (v: Tensor) => v.mul(w),
+          ([v], [t]) => [v.mul(w), t.mul(w)],
+        )(x),
+      );
     expectError(
       () => grad(jvpCase)(f64([3, 4])),
       InvalidArgumentError,
@@ -429,15 +440,27 @@ describe('typed errors', () => {
     expectError(
       () =>
         vmap((w: Tensor) =>
-          customJvp((v: Tensor) => v.mul(w), ([v], [t]) => [v.mul(w), t.mul(w)])(x),
-        )(f64([[1, 2], [3, 4], [5, 6]])),
+          customJvp(
+            (v: Tensor) => v.mul(w),
+            ([v], [t]) => [v.mul(w), t.mul(w)],
+          )(x),
+        )(
+          f64([
+            [1, 2],
+            [3, 4],
+            [5, 6],
+          ]),
+        ),
       InvalidArgumentError,
       'customJvp: the function closes over a value f64[2] that is batched by vmap',
     );
   });
 
   test('jvpRule returning a tangent of the wrong shape, or not a pair', () => {
-    const bad = customJvp((v: Tensor) => v.mul(2), ([v], [t]) => [v.mul(2), sum(t)]);
+    const bad = customJvp(
+      (v: Tensor) => v.mul(2),
+      ([v], [t]) => [v.mul(2), sum(t)],
+    );
     expectError(
       () => grad((v: Tensor) => sum(bad(v)))(x),
       ShapeError,
@@ -457,7 +480,12 @@ describe('typed errors', () => {
 
   test('non-function rules and non-tensor arguments', () => {
     expectError(
-      () => customVjp((v: Tensor) => v, (v: Tensor) => [v, null] as const, 3 as never),
+      () =>
+        customVjp(
+          (v: Tensor) => v,
+          (v: Tensor) => [v, null] as const,
+          3 as never,
+        ),
       InvalidArgumentError,
       'customVjp: bwd must be a function, got number',
     );
@@ -470,6 +498,42 @@ describe('typed errors', () => {
       () => softplus([1, 2] as unknown as Tensor),
       TreeStructureError,
       'customJvp: argument 0 at [0] is number',
+    );
+  });
+});
+
+describe('composition', () => {
+  test('customJvp inside a scan body: grad through the scan uses the rule at every step', () => {
+    // Σ_t softplus(w x_t): d/dw = Σ_t x_t σ(w x_t), finite although w x_t reaches 900.
+    const xs = [0.5, -2, 300, 1.25, -40];
+    const loss = (w: Tensor) =>
+      scan(
+        (acc: Tensor, x: Tensor): [Tensor, Tensor] => [acc.add(softplus(x.mul(w))), x],
+        f64([0]).reshape([]),
+        f64(xs),
+      )[0];
+    const w = 3;
+    expectClose(grad(loss)(f64([w]).reshape([])), [
+      xs.reduce((a, x) => a + x / (1 + Math.exp(-w * x)), 0),
+    ]);
+  });
+
+  test('second order through bwd, and vmap of the primal', () => {
+    // x³ with a hand-written bwd 3x²·g; grad(grad) differentiates bwd itself: 6x.
+    const cube = customVjp(
+      (x: Tensor) => x.mul(x).mul(x),
+      (x: Tensor) => [x.mul(x).mul(x), x] as const,
+      (x: Tensor, g: Tensor) => [g.mul(x).mul(x).mul(3)],
+    );
+    const xs = [0.5, -1.5, 2];
+    const x = f64(xs);
+    expectClose(
+      vmap(grad(grad((v: Tensor) => cube(v))))(x),
+      xs.map((v) => 6 * v),
+    );
+    expectClose(
+      vmap(cube)(x),
+      xs.map((v) => v ** 3),
     );
   });
 });

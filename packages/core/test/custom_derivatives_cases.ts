@@ -58,7 +58,10 @@ export const W0 = [
   [0.8 * Math.sin(3), 0.6 * Math.cos(4)],
 ];
 export const H0 = [0.3, -0.2];
-export const XS = Array.from({ length: STEPS }, (_, t) => [0.8 * Math.cos(1.3 * t), 0.5 * Math.sin(0.7 * t)]);
+export const XS = Array.from({ length: STEPS }, (_, t) => [
+  0.8 * Math.cos(1.3 * t),
+  0.5 * Math.sin(0.7 * t),
+]);
 export const U = [1, -0.5];
 
 /** Σ_t ⟨u, h_t⟩ with h_t = clip(tanh(h_{t-1} W + x_t)): an RNN whose per-step gradients are clipped. */
@@ -100,4 +103,3 @@ export function clippedRnnReference() {
   }
   return { dW: dW.flat(), dh0: g, dxs: dxs.flat(), clipped };
 }
-

@@ -79,10 +79,11 @@ describe('jit of customVjp', () => {
 
   test('jit(vmap(grad)) over sequences equals per-sequence eager grads', () => {
     const batch = [f64(XS), f64(XS.map(([a, b]) => [b, -a]))];
-    const perExample = expectJitMatches(
-      vmap(grad(clippedRnnLoss), { inAxes: [null, null, 0] }),
-      [f64(W0), f64(H0), stack(batch)],
-    );
+    const perExample = expectJitMatches(vmap(grad(clippedRnnLoss), { inAxes: [null, null, 0] }), [
+      f64(W0),
+      f64(H0),
+      stack(batch),
+    ]);
     batch.forEach((xs, i) => {
       const one = grad(clippedRnnLoss)(f64(W0), f64(H0), xs);
       expectSameTensor(perExample.slice([i, 0, 0], [i + 1, 2, 2]).reshape([2, 2]), one);

@@ -50,7 +50,9 @@ async function pack(name: string, into: string): Promise<PackedPackage> {
     ['pack', '--json', '--pack-destination', into],
     join(ROOT, 'packages', name),
   );
-  const tarball = resolve(into, (JSON.parse(out) as { filename: string }).filename);
+  // The report is the JSON object after the prepack script's log lines.
+  const report = JSON.parse(out.slice(out.search(/^\{/m))) as { filename: string };
+  const tarball = resolve(into, report.filename);
   const entries = (await sh('tar', ['-tzf', tarball], into)).split('\n').filter(Boolean);
   const unpacked = join(into, name);
   await mkdir(unpacked);
@@ -124,8 +126,8 @@ describe('the packed packages', () => {
   const packed = new Map<string, PackedPackage>();
 
   beforeAll(async () => {
-    // Each package's `prepack` script deletes its dist and rebuilds it with `tsc -b`, so the
-    // tarballs hold exactly what the current sources compile to: no stale outputs of deleted files.
+    // Each package's `prepack` script removes outputs of deleted sources and runs `tsc -b`, so
+    // the tarballs hold exactly what the current sources compile to (dist fresh, nothing stale).
     work = await mkdtemp(join(tmpdir(), 'loom-publish-'));
     await mkdir(join(work, 'tarballs'));
     for (const name of PACKAGES) packed.set(name, await pack(name, join(work, 'tarballs')));

@@ -94,7 +94,12 @@ function checkVocab(vocab: unknown, chars: readonly string[]): readonly string[]
       throw optionError(fn, `vocab[${i}]`, c, 'one character (code point)');
     }
     if (i > 0 && byCodePoint(vocab[i - 1], c) >= 0) {
-      throw optionError(fn, `vocab[${i}]`, c, `a character after ${JSON.stringify(vocab[i - 1])} (sorted by code point, no repeats)`);
+      throw optionError(
+        fn,
+        `vocab[${i}]`,
+        c,
+        `a character after ${JSON.stringify(vocab[i - 1])} (sorted by code point, no repeats)`,
+      );
     }
   }
   const known = new Set(vocab as string[]);

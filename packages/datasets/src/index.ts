@@ -31,10 +31,29 @@ export {
 } from './binary_addition.js';
 export {
   type CharCorpus,
+  type CharCorpusOptions,
   charCorpus,
   validateWindowOptions,
   type WindowOptions,
 } from './char_corpus.js';
+export {
+  type CharCorpusSplit,
+  type CharSplitOptions,
+  charCorpusSplit,
+  DEFAULT_HELD_OUT_FRACTION,
+  heldOutLength,
+  MIN_HELD_OUT_CHARACTERS,
+  minimumSplitLength,
+} from './char_split.js';
+export {
+  CharTextError,
+  type CharTextProblem,
+  CONTROL_CHARACTER_LIMIT,
+  checkCharText,
+  decodeCharText,
+  firstInvalidUtf8Offset,
+  type TextSource,
+} from './char_text.js';
 export {
   type CalendarDate,
   DATE_FORMATS,

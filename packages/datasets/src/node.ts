@@ -7,6 +7,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type CharCorpusSplit, type CharSplitOptions, splitCharText } from './char_split.js';
+import { CharTextError, decodeCharText } from './char_text.js';
 import { DatasetError, optionError } from './errors.js';
 import {
   type IdxArray,
@@ -41,6 +43,36 @@ export async function loadTextFile(path: string): Promise<string> {
   const bytes = await readBytes('loadTextFile', path);
   const text = new TextDecoder('utf-8').decode(bytes);
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
+}
+
+/**
+ * Reads a UTF-8 text file and splits it for a character model (`charCorpusSplit`): the training
+ * prefix as a `CharCorpus` and the ids of the held-out tail (last 10% by default), over the
+ * vocabulary of the whole file. The file is read as bytes and refused with a `CharTextError`
+ * naming the path and the reason (`problem`) when it cannot be read (`'unreadable'`), is empty,
+ * holds a NUL byte or invalid UTF-8 or mostly control characters (a binary file), or is too short
+ * for one training window of `seqLen + 1` characters plus the held-out tail.
+ * @example
+ * const { train, heldOut } = await charCorpusFromFile('input.txt', { seqLen: 32 });
+ * train.vocabSize; // distinct code points of the whole file
+ */
+export async function charCorpusFromFile(
+  path: string,
+  options: CharSplitOptions,
+): Promise<CharCorpusSplit> {
+  const fn = 'charCorpusFromFile';
+  orThrow(nonEmptyString(fn, 'path', path));
+  const source = JSON.stringify(path);
+  let bytes: Uint8Array;
+  try {
+    const buffer = await readFile(path);
+    bytes = new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new CharTextError(fn, source, 'unreadable', `cannot be read: ${reason}`, { cause });
+  }
+  const text = decodeCharText(bytes, { fn, source });
+  return splitCharText(text, options, { fn, source });
 }
 
 /** Reads and parses one IDX file, gzip-compressed or not. */

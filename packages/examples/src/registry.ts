@@ -47,7 +47,7 @@ export const EXAMPLES: readonly Example[] = [
   }),
   example(seq2seqDatesProgram, {
     flags: ['steps', 'lr', 'cell', 'seed', 'out', 'no-jit'],
-    defaults: { steps: 1500, seed: 0, cell: 'gru', out: 'out' },
+    defaults: { steps: 1000, seed: 0, cell: 'gru', out: 'out' },
     notes: {
       lr: 'Adam learning rate (default 3e-3)',
       cell: 'recurrent cell of the encoder and decoder: gru or lstm',

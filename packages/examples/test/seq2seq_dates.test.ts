@@ -86,6 +86,8 @@ if (process.env.LOOM_SEQ2SEQ_FULL === '1') {
   describe('seq2seq-dates, full run', () => {
     test('reaches 99% exact match on 1,000 held-out dates with the default settings', async () => {
       const summary = await quiet(() => seq2seqDatesProgram.run({ seed: 0, out, jit: true }));
+      // The measured numbers the README quotes.
+      console.log(summary.lines.slice(1).join('\n'));
       expect(summary.metrics.accuracy).toBeGreaterThanOrEqual(SEQ2SEQ_TARGET_ACCURACY);
       expect(summary.ok).toBe(true);
     }, 1_800_000);

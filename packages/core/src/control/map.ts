@@ -1,14 +1,10 @@
 // SPDX-License-Identifier: MIT
 import { InvalidArgumentError } from '../errors.js';
 import { checkOptionKeys } from '../options.js';
-import { concatenate } from '../prims/concatenate.js';
 import { reshape } from '../prims/reshape.js';
-import { slice } from '../prims/slice.js';
-import type { Tensor } from '../tensor/tensor.js';
 import { vmap } from '../transforms/vmap.js';
-import { flatten, unflatten } from '../tree/tree.js';
 import { scan } from './scan.js';
-import { tensorLeaves } from './trace_tree.js';
+import { joinTrees, leadingRows, mapTreeLeaves, tensorLeaves } from './trace_tree.js';
 
 export interface MapOptions {
   /**
@@ -16,27 +12,6 @@ export interface MapOptions {
    * fewer loop iterations. A remainder that does not fill a group is vmapped separately.
    */
   batchSize?: number;
-}
-
-/** `x[start:stop]` along the leading axis of every leaf of a tree. */
-function leading<X>(tree: X, start: number, stop: number): X {
-  const [leaves, def] = flatten<Tensor>(tree);
-  return unflatten<X>(
-    def,
-    leaves.map((x) =>
-      slice(
-        x,
-        x.shape.map((_, i) => (i === 0 ? start : 0)),
-        x.shape.map((d, i) => (i === 0 ? stop : d)),
-      ),
-    ),
-  );
-}
-
-/** Applies `reshapeLeaf` to every leaf of a tree. */
-function mapLeaves<X>(tree: X, reshapeLeaf: (x: Tensor) => Tensor): X {
-  const [leaves, def] = flatten<Tensor>(tree);
-  return unflatten<X>(def, leaves.map(reshapeLeaf));
 }
 
 /**
@@ -72,18 +47,13 @@ export function map<X, Y>(f: (x: X) => Y, xs: X, options: MapOptions = {}): Y {
   const batched = vmap(f);
   const parts: Y[] = [];
   if (groups > 0) {
-    const grouped = mapLeaves(leading(xs, 0, groups * batchSize), (x) =>
+    const grouped = mapTreeLeaves(leadingRows(xs, 0, groups * batchSize), (x) =>
       reshape(x, [groups, batchSize, ...x.shape.slice(1)]),
     );
     const [, ys] = scan((_: null, x: X) => [null, batched(x)] as const, null, grouped);
-    parts.push(mapLeaves(ys, (y) => reshape(y, [groups * batchSize, ...y.shape.slice(2)])));
+    parts.push(mapTreeLeaves(ys, (y) => reshape(y, [groups * batchSize, ...y.shape.slice(2)])));
   }
-  if (rest > 0) parts.push(batched(leading(xs, groups * batchSize, length)));
+  if (rest > 0) parts.push(batched(leadingRows(xs, groups * batchSize, length)));
   if (parts.length === 1) return parts[0];
-  const [a, def] = flatten<Tensor>(parts[0]);
-  const [b] = flatten<Tensor>(parts[1]);
-  return unflatten<Y>(
-    def,
-    a.map((x, i) => concatenate([x, b[i]], 0)),
-  );
+  return joinTrees(parts, false);
 }

@@ -6,6 +6,7 @@ import { ShapedArray } from '../tensor/aval.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { equalityErrors, type TreeDef, unflatten } from '../tree/tree.js';
 import { bindScan } from './scan_primitive.js';
+import { scanUnrolled } from './scan_unroll.js';
 import { pathSuffix, tensorLeaves } from './trace_tree.js';
 
 export interface ScanOptions {
@@ -13,7 +14,11 @@ export interface ScanOptions {
   length?: number;
   /** Iterate from the last step to the first (ys stay aligned with xs). */
   reverse?: boolean;
-  /** Steps per iteration of the compiled loop under jit (1 = no unrolling). */
+  /**
+   * Steps per iteration of the loop (1 = no unrolling): the body holds `unroll` copies of the
+   * step, so a compiled loop runs fewer, longer iterations. Values are the same; gradients equal
+   * up to rounding (per-group sums change the summation order).
+   */
   unroll?: number;
   /** Reverse mode stores only the per-step carries and recomputes each step's body. */
   checkpoint?: boolean;
@@ -86,6 +91,12 @@ export function scan<C, X, Y>(
   const [initLeaves, carryDef, carryPaths] = tensorLeaves('scan', 'the initial carry', init);
   const [xsLeaves, xsDef, xsPaths] = tensorLeaves('scan', 'xs', xs);
   const length = inferLength(xsLeaves, xsPaths, options.length);
+  if (unroll > 1 && length > 1) {
+    return scanUnrolled(scan, f, init, xs, length, Math.min(unroll, length), {
+      reverse,
+      checkpoint,
+    });
+  }
   const carryAvals = initLeaves.map((t) => new ShapedArray(t.shape, t.dtype));
   const xAvals = xsLeaves.map((t) => new ShapedArray(t.shape.slice(1), t.dtype));
   let yDef: TreeDef | undefined;

@@ -2,6 +2,9 @@
 import { TreeStructureError } from '../errors.js';
 import type { ClosedJaxpr } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
+import { concatenate } from '../prims/concatenate.js';
+import { reshape } from '../prims/reshape.js';
+import { slice } from '../prims/slice.js';
 import { ShapedArray } from '../tensor/aval.js';
 import { Tensor } from '../tensor/tensor.js';
 import { flatten, keyPaths, type TreeDef, unflatten } from '../tree/tree.js';
@@ -58,4 +61,40 @@ export function traceTreeFn(
     `${op} ${what}`,
   );
   return { closed, outDef: outDef!, outLeaves };
+}
+
+/** `x[start:stop]` along the leading axis of every leaf of a tree. */
+export function leadingRows<X>(tree: X, start: number, stop: number): X {
+  return mapTreeLeaves(tree, (x) =>
+    slice(
+      x,
+      x.shape.map((_, i) => (i === 0 ? start : 0)),
+      x.shape.map((d, i) => (i === 0 ? stop : d)),
+    ),
+  );
+}
+
+/** Applies `f` to every tensor leaf of a tree, keeping its structure. */
+export function mapTreeLeaves<X>(tree: X, f: (x: Tensor) => Tensor): X {
+  const [leaves, def] = flatten<Tensor>(tree);
+  return unflatten<X>(def, leaves.map(f));
+}
+
+/**
+ * Trees of one structure joined leaf by leaf along axis 0: concatenated, or stacked on a new
+ * leading axis with `stackNew`.
+ */
+export function joinTrees<Y>(parts: readonly Y[], stackNew: boolean): Y {
+  const flat = parts.map((p) => flatten<Tensor>(p));
+  return unflatten<Y>(
+    flat[0][1],
+    flat[0][0].map((_, i) =>
+      concatenate(
+        flat.map(([leaves]) =>
+          stackNew ? reshape(leaves[i], [1, ...leaves[i].shape]) : leaves[i],
+        ),
+        0,
+      ),
+    ),
+  );
 }

@@ -1,17 +1,15 @@
 // SPDX-License-Identifier: MIT
-import { maximum, pow, sqrt, type Tensor } from '@loom/core';
+import { maximum, sqrt, type Tensor } from '@loom/core';
 import { chain, type GradientTransformation } from './base.js';
 import { ADAM_KEYS, adamChecks, checkLearningRate, checkOptions } from './options.js';
 import type { ScalarOrSchedule } from './schedule.js';
-import { type LrState, type ScaleByAdamOptions, scaleByLearningRate } from './transform.js';
 import {
-  checkCount,
-  checkStateLike,
-  mapLike,
-  updateMoment,
-  zeroCount,
-  zerosLikeTree,
-} from './tree_util.js';
+  adamMoments,
+  type LrState,
+  type ScaleByAdamOptions,
+  scaleByLearningRate,
+} from './transform.js';
+import { checkStateLike, mapLike, zeroCount, zerosLikeTree } from './tree_util.js';
 
 /** State of AMSGrad: the step count, both moments and the running maximum of ν̂. */
 export interface AmsgradState<P = unknown> {
@@ -40,26 +38,10 @@ export function scaleByAmsgrad<P = unknown>(
       nuMax: zerosLikeTree(params) as unknown as P,
     }),
     update(u, state) {
-      checkCount('scaleByAmsgrad', state.count);
-      for (const key of ['mu', 'nu', 'nuMax'] as const) {
-        checkStateLike('scaleByAmsgrad', `state.${key}`, state[key], u);
-      }
-      const count = state.count.add(1);
-      const t = count.astype('float64');
-      const c1 = pow(b1, t).neg().add(1);
-      const c2 = pow(b2, t).neg().add(1);
-      const mu = updateMoment(u, state.mu as unknown as typeof u, b1, 1);
-      const nu = updateMoment(u, state.nu as unknown as typeof u, b2, 2);
-      const nuMax = mapLike(
-        (n, prev) => maximum(prev, n.div(c2.astype(n.dtype))),
-        nu,
-        state.nuMax as unknown as typeof u,
-      );
-      const out = mapLike(
-        (m, nm) => m.div(c1.astype(m.dtype)).div(sqrt(nm.add(epsRoot)).add(eps)),
-        mu,
-        nuMax,
-      );
+      checkStateLike('scaleByAmsgrad', 'state.nuMax', state.nuMax, u);
+      const { count, mu, nu, muHat, nuHat } = adamMoments('scaleByAmsgrad', u, state, b1, b2);
+      const nuMax = mapLike(maximum, state.nuMax as unknown as typeof u, nuHat);
+      const out = mapLike((m, nm) => m.div(sqrt(nm.add(epsRoot)).add(eps)), muHat, nuMax);
       const next = { count, mu, nu, nuMax } as unknown as AmsgradState<P>;
       return [out, next];
     },

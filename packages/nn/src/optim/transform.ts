@@ -263,26 +263,40 @@ export function scaleByAdam<P = unknown>(
       nu: zerosLikeTree(params) as unknown as P,
     }),
     update(u, state) {
-      checkCount('scaleByAdam', state.count);
-      checkStateLike('scaleByAdam', 'state.mu', state.mu, u);
-      checkStateLike('scaleByAdam', 'state.nu', state.nu, u);
-      const count = state.count.add(1);
-      const t = count.astype('float64');
-      const c1 = pow(b1, t).neg().add(1);
-      const c2 = pow(b2, t).neg().add(1);
-      const mu = updateMoment(u, state.mu as unknown as typeof u, b1, 1);
-      const nu = updateMoment(u, state.nu as unknown as typeof u, b2, 2);
-      const out = mapLike(
-        (m, n) => {
-          const mHat = m.div(c1.astype(m.dtype));
-          const nHat = n.div(c2.astype(n.dtype));
-          return mHat.div(sqrt(nHat.add(epsRoot)).add(eps));
-        },
-        mu,
-        nu,
-      );
+      const { count, mu, nu, muHat, nuHat } = adamMoments('scaleByAdam', u, state, b1, b2);
+      const out = mapLike((m, n) => m.div(sqrt(n.add(epsRoot)).add(eps)), muHat, nuHat);
       return [out, { count, mu: mu as unknown as P, nu: nu as unknown as P }];
     },
+  };
+}
+
+/**
+ * Adam's shared half (also AMSGrad's): t ← t + 1, μ ← b1·μ + (1 − b1)·g,
+ * ν ← b2·ν + (1 − b2)·g², and the bias-corrected μ̂ = μ / (1 − b1ᵗ), ν̂ = ν / (1 − b2ᵗ) (the
+ * corrections computed in float64, then cast). Checks the state against the updates, naming `op`.
+ */
+export function adamMoments<T>(
+  op: string,
+  u: T,
+  state: { count: Tensor; mu: unknown; nu: unknown },
+  b1: number,
+  b2: number,
+): { count: Tensor; mu: T; nu: T; muHat: T; nuHat: T } {
+  checkCount(op, state.count);
+  checkStateLike(op, 'state.mu', state.mu, u);
+  checkStateLike(op, 'state.nu', state.nu, u);
+  const count = state.count.add(1);
+  const t = count.astype('float64');
+  const c1 = pow(b1, t).neg().add(1);
+  const c2 = pow(b2, t).neg().add(1);
+  const mu = updateMoment(u, state.mu as T, b1, 1);
+  const nu = updateMoment(u, state.nu as T, b2, 2);
+  return {
+    count,
+    mu,
+    nu,
+    muHat: mapLike((m) => m.div(c1.astype(m.dtype)), mu),
+    nuHat: mapLike((n) => n.div(c2.astype(n.dtype)), nu),
   };
 }
 
