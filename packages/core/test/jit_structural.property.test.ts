@@ -2,8 +2,8 @@
 // (a fused elementwise consumer, a matrix product or a reduction reading a reversed view, a
 // gradient), in every jit configuration (vitest.config.ts runs this suite on the default backend,
 // the JavaScript lowering, and WebAssembly with threads). flip lowers to a negative-stride view;
-// the composites lower through their primitives; dynamic_slice / dynamic_update_slice call their
-// eager kernels from the compiled program (the fallback rule).
+// the composites lower through their primitives; dynamic_slice / dynamic_update_slice are strided
+// copies at run-time offsets (compile/rules/dynamic_slice.ts, wasm/dynamic_copy.ts).
 import { fc, test } from '@fast-check/vitest';
 import {
   clip,

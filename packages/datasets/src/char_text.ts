@@ -97,7 +97,7 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number {
       if (lead === 0xf0) low = 0x90;
       if (lead === 0xf4) high = 0x8f;
     } else return i;
-    if (i + count > n) return i;
+    if (i + count >= n) return i;
     for (let k = 1; k <= count; k++) {
       const b = bytes[i + k];
       if (b < (k === 1 ? low : 0x80) || b > (k === 1 ? high : 0xbf)) return i;

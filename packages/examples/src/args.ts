@@ -20,6 +20,8 @@ export interface RunOptions {
   data?: string;
   /** Image examples: one row of pixels per time step instead of one pixel. */
   rows?: boolean;
+  /** Sampling temperature (char-rnn), > 0. */
+  temperature?: number;
 }
 
 /** The flags an example may accept (without the leading `--`). */
@@ -33,6 +35,7 @@ export type FlagName =
   | 'text'
   | 'data'
   | 'rows'
+  | 'temperature'
   | 'no-jit';
 
 /** What the CLI knows of an example: its flags, with the defaults the CLI passes for them. */
@@ -76,12 +79,14 @@ function integer(min: number, key: 'steps' | 'epochs' | 'seed'): Check {
   };
 }
 
-const positiveNumber: Check = (flag, raw) => {
-  const n = Number(raw);
-  if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n <= 0)
-    throw new UsageError(`${flag} needs a positive number, got ${shown(raw)}.`);
-  return { lr: n };
-};
+function positiveNumber(key: 'lr' | 'temperature'): Check {
+  return (flag, raw) => {
+    const n = Number(raw);
+    if (raw === undefined || raw.trim() === '' || !Number.isFinite(n) || n <= 0)
+      throw new UsageError(`${flag} needs a positive number, got ${shown(raw)}.`);
+    return { [key]: n };
+  };
+}
 
 const cellKind: Check = (flag, raw) => {
   if (raw === 'rnn' || raw === 'lstm' || raw === 'gru') return { cell: raw };
@@ -99,7 +104,7 @@ function text(key: 'out' | 'text' | 'data'): Check {
 export const FLAGS: Readonly<Record<FlagName, FlagSpec>> = {
   steps: { value: 'N', help: 'training steps', check: integer(1, 'steps') },
   epochs: { value: 'N', help: 'passes over the training set', check: integer(1, 'epochs') },
-  lr: { value: 'RATE', help: 'learning rate', check: positiveNumber },
+  lr: { value: 'RATE', help: 'learning rate', check: positiveNumber('lr') },
   seed: {
     value: 'S',
     help: 'seed of all random choices: weights, data, order',
@@ -120,6 +125,11 @@ export const FLAGS: Readonly<Record<FlagName, FlagSpec>> = {
   rows: {
     help: 'one row of pixels per time step instead of one pixel',
     check: () => ({ rows: true }),
+  },
+  temperature: {
+    value: 'T',
+    help: 'sampling temperature, > 0 (lower: safer, more repetitive text)',
+    check: positiveNumber('temperature'),
   },
   'no-jit': { help: 'run eagerly instead of under jit', check: () => ({ jit: false }) },
 };

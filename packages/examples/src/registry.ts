@@ -3,7 +3,7 @@
 // error, and the defaults below are the values the CLI passes, so `--help` cannot disagree.
 import type { ExampleSpec } from './args.js';
 import { binaryAdditionProgram } from './programs/binary_addition.js';
-import { charRnnProgram } from './programs/char_rnn.js';
+import { CHAR_RNN_TEMPERATURE, charRnnProgram } from './programs/char_rnn.js';
 import { forwardPropagation } from './programs/forward_propagation.js';
 import { irnnPixelsProgram } from './programs/irnn_pixels.js';
 import type { Program } from './programs/program.js';
@@ -33,8 +33,14 @@ export const EXAMPLES: readonly Example[] = [
     defaults: { epochs: 10, seed: 0, out: 'out' },
   }),
   example(charRnnProgram, {
-    flags: ['steps', 'seed', 'cell', 'text', 'out', 'no-jit'],
+    flags: ['steps', 'seed', 'cell', 'text', 'temperature', 'out', 'no-jit'],
     defaults: { steps: 300, seed: 0, cell: 'lstm', out: 'out' },
+    notes: {
+      text:
+        'train on this UTF-8 text file instead of the generated corpus; its last 10% is held ' +
+        'out to measure perplexity (empty, binary and non-UTF-8 files are refused)',
+      temperature: `sampling temperature, > 0 (default ${CHAR_RNN_TEMPERATURE}); lower is safer and more repetitive`,
+    },
   }),
   example(irnnPixelsProgram, {
     flags: ['data', 'steps', 'lr', 'cell', 'rows', 'seed', 'out', 'no-jit'],

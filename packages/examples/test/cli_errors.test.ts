@@ -152,7 +152,7 @@ const cases: CliCase[] = [
     ['char-rnn', '--text', tiny, '--steps', '1'],
     'loom-examples char-rnn',
     `--text ${tiny} has 2 characters`,
-    'at least 33',
+    'at least 36',
   ),
   failure(
     'char-rnn with an empty --text file',

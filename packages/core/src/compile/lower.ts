@@ -303,6 +303,10 @@ function elementwiseExpr(eqn: Eqn, inputs: Value[]): ExprValue {
   }
   const template = eqn.prim.elementwiseExpr!(eqn.params, out.dtype);
   const wrap = out.dtype === 'int32';
+  // Every float32 operation rounds, as the eager kernels (which store each result) and the wasm
+  // lowering do: a fused chain kept in double precision would not overflow, underflow or round
+  // where they do (isinf(exp(400·x)) would differ).
+  const round = out.dtype === 'float32';
   return {
     kind: 'expr',
     shape: out.shape,
@@ -311,7 +315,7 @@ function elementwiseExpr(eqn: Eqn, inputs: Value[]): ExprValue {
     op: { prim: eqn.prim.name, params: eqn.params },
     build: (args) => {
       const e = template.replace(PLACEHOLDER, (m) => args[SLOT[m]]);
-      return wrap ? `(${e}) | 0` : e;
+      return wrap ? `(${e}) | 0` : round ? `Math.fround(${e})` : e;
     },
   };
 }

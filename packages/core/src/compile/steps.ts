@@ -37,6 +37,20 @@ export type KernelSpec =
       readonly inputs: readonly Value[];
       readonly outs: readonly ArrayValue[];
     }
+  /**
+   * A copy over `src`'s shape whose `shifted` side is moved by window starts read at run time
+   * (dynamic_slice reads a window of src, dynamic_update_slice writes one of dst): per axis d,
+   * the start (an int32 scalar or a literal), clamped into [0, limits[d]], moves that side by
+   * start · its stride d.
+   */
+  | {
+      readonly kind: 'dynamicCopy';
+      readonly src: ArrayValue;
+      readonly dst: ArrayValue;
+      readonly shifted: 'src' | 'dst';
+      readonly starts: readonly Value[];
+      readonly limits: readonly number[];
+    }
   /** Leaves the innermost enclosing loop when the boolean scalar is false (whileLoop's test). */
   | { readonly kind: 'breakUnless'; readonly pred: Value };
 

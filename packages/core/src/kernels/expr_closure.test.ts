@@ -179,7 +179,7 @@ describe('the expression compiler follows JavaScript', () => {
       },
     ],
     [
-      '((a, b) => { let s = 0, i; for (i = 0; i < 10; i++) { if (i === 2) continue; if (i > 6) break; s += a * i - b; } while (s > 100) s -= 7; return s + i; })(x, y)',
+      '((a, b) => { let s = 0, i; for (i = 0; i < 10; i++) { if (i === 2) continue; if (i > 6) break; s += a * i - b; } while (s > 100 && s < 1e6) s -= 7; return s + i; })(x, y)',
       (x, y) => {
         let s = 0;
         let i = 0;
@@ -188,7 +188,7 @@ describe('the expression compiler follows JavaScript', () => {
           if (i > 6) break;
           s += x * i - y;
         }
-        while (s > 100) s -= 7;
+        while (s > 100 && s < 1e6) s -= 7;
         return s + i;
       },
     ],

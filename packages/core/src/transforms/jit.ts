@@ -96,8 +96,8 @@ function compilation(jaxpr: Jaxpr, name: string, backend: Backend): Compilation 
 /** `lower().backendReason` when a program is interpreted: why neither lowering can run. */
 function interpreted(evalRefusal: string, choiceReason: string): string {
   return (
-    'interpreter: this environment forbids generating JavaScript (a Content-Security-Policy ' +
-    `without 'unsafe-eval'; ${evalRefusal}), and the backend choice gave ${choiceReason}`
+    `interpreter: this environment forbids generating code (${evalRefusal}), as a ` +
+    `Content-Security-Policy without 'unsafe-eval' does; the backend choice gave ${choiceReason}`
   );
 }
 

@@ -62,9 +62,8 @@ describe('fuzz: jit equals eager', () => {
 });
 
 describe('fuzz: the jit backends agree', () => {
-  // Each program runs eagerly and under jit forced to each code generator. Until the WebAssembly
-  // backend lands, `backend: 'wasm'` falls back to the JavaScript lowering (lower().backendReason
-  // says so), and this property then holds trivially for the wasm side.
+  // Each program runs eagerly and under jit forced to each code generator (a program wasm cannot
+  // express falls back to JavaScript; lower().backendReason says so).
   const backends = (p: Program) => {
     const f = programFn(p);
     const inputs = programInputs(p);

@@ -7,23 +7,36 @@ import {
   argsort,
   astype,
   broadcastTo,
+  ceil,
   checkpoint,
   concat,
   cond,
   cos,
   div,
   dotGeneral,
+  dynamicSlice,
+  dynamicUpdateSlice,
   eq,
+  erf,
   exp,
+  flip,
+  floor,
   foriLoop,
   ge,
   gt,
   integerPow,
   iota,
+  isfinite,
+  isinf,
+  isnan,
   jit,
   le,
   log,
   log1p,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
   logistic,
   logSoftmax,
   logSumExp,
@@ -41,6 +54,7 @@ import {
   pow,
   relu,
   reshape,
+  round,
   rsqrt,
   scalar,
   scan,
@@ -54,17 +68,30 @@ import {
   stopGradient,
   sub,
   sum,
+  switchCase,
   type Tensor,
   take,
   tanh,
   tensor,
   transpose,
+  trunc,
   vmap,
   where,
   whileLoop,
 } from '@loom/core';
 import { randomTensor } from '../jit_helpers.js';
-import type { BinaryOp, Block, Comparison, FloatDtype, Program, Stmt, UnaryOp } from './program.js';
+import type {
+  BinaryOp,
+  Block,
+  Comparison,
+  FloatDtype,
+  LogicalOp,
+  Predicate,
+  Program,
+  Start,
+  Stmt,
+  UnaryOp,
+} from './program.js';
 
 type Env = Map<number, Tensor>;
 type Carry = { a: Tensor; b: Tensor };
@@ -109,8 +136,50 @@ function unary(op: UnaryOp, x: Tensor, dtype: FloatDtype): Tensor {
       return stopGradient(x);
     case 'roundTrip':
       return astype(astype(x, dtype === 'float64' ? 'float32' : 'float64'), dtype);
+    case 'floor':
+      return floor(x);
+    case 'ceil':
+      return ceil(x);
+    case 'round':
+      return round(x);
+    case 'trunc':
+      return trunc(x);
+    case 'erf':
+      return erf(x);
   }
 }
+
+function predicate(op: Predicate, x: Tensor): Tensor {
+  switch (op) {
+    case 'isNan':
+      return isnan(log(x));
+    case 'isFinite':
+      return isfinite(log(x));
+    case 'isInf':
+      return isinf(div(1, relu(x)));
+  }
+}
+
+function logical(op: LogicalOp, x: Tensor, y: Tensor): Tensor {
+  const p = relu(x);
+  const q = gt(y, 0);
+  switch (op) {
+    case 'and':
+      return logicalAnd(p, q);
+    case 'or':
+      return logicalOr(p, q);
+    case 'xor':
+      return logicalXor(p, q);
+    case 'not':
+      return logicalNot(p);
+  }
+}
+
+/** Window starts: literals, or int32 scalars computed from data (traced under jit/vmap). */
+const startsOf = (starts: readonly Start[], get: (id: number) => Tensor) =>
+  starts.map((s) =>
+    typeof s === 'number' ? s : add(astype(floor(sum(get(s.from))), 'int32'), s.offset),
+  );
 
 function binary(op: BinaryOp, x: Tensor, y: Tensor): Tensor {
   switch (op) {
@@ -204,6 +273,16 @@ function simple(s: Stmt, get: (id: number) => Tensor, dtype: FloatDtype): Tensor
     }
     case 'constant':
       return tensor(s.values, { shape: s.shape, dtype });
+    case 'flip':
+      return flip(get(s.x), s.axes);
+    case 'dynamicSlice':
+      return dynamicSlice(get(s.x), startsOf(s.starts, get), s.sizes);
+    case 'dynamicUpdateSlice':
+      return dynamicUpdateSlice(get(s.x), get(s.update), startsOf(s.starts, get));
+    case 'predicate':
+      return astype(predicate(s.op, get(s.x)), dtype);
+    case 'logical':
+      return astype(logical(s.op, get(s.x), get(s.y)), dtype);
   }
   throw new Error(`fuzz interpreter: statement ${s.kind} is not simple`);
 }
@@ -251,6 +330,16 @@ function runBlock(block: Block, args: Tensor[], outer: Env, dtype: FloatDtype): 
           a: get(s.args[0]),
           b: get(s.args[1]),
         });
+        env.set(s.outs[0], r.a).set(s.outs[1], r.b);
+        break;
+      }
+      case 'switch': {
+        const index = astype(floor(add(mul(mean(get(s.index)), 2), 1)), 'int32');
+        const branches = s.branches.map((b) => (c: Carry): Carry => {
+          const [a, b2] = runBlock(b, [c.a, c.b], env, dtype);
+          return { a, b: b2 };
+        });
+        const r = switchCase(index, branches, { a: get(s.args[0]), b: get(s.args[1]) });
         env.set(s.outs[0], r.a).set(s.outs[1], r.b);
         break;
       }

@@ -26,6 +26,11 @@ export const UNARY_OPS = [
   'relu',
   'stopGradient',
   'roundTrip',
+  'floor',
+  'ceil',
+  'round',
+  'trunc',
+  'erf',
 ] as const;
 export type UnaryOp = (typeof UNARY_OPS)[number];
 
@@ -42,6 +47,20 @@ export type BinaryOp = (typeof BINARY_OPS)[number];
 
 export const COMPARISONS = ['lt', 'le', 'gt', 'ge', 'eq', 'ne'] as const;
 export type Comparison = (typeof COMPARISONS)[number];
+
+/** Float predicates, each read as 0/1 in the program's dtype (see PREDICATE_FORMULA). */
+export const PREDICATES = ['isNan', 'isFinite', 'isInf'] as const;
+export type Predicate = (typeof PREDICATES)[number];
+
+/** Logical ops on a numeric operand (true where ≠ 0) and a comparison, read as 0/1. */
+export const LOGICAL_OPS = ['and', 'or', 'xor', 'not'] as const;
+export type LogicalOp = (typeof LOGICAL_OPS)[number];
+
+/**
+ * A window start of dynamicSlice/dynamicUpdateSlice: a literal (possibly out of range, so it is
+ * clamped), or traced from data as `int(floor(sum(v_from))) + offset`.
+ */
+export type Start = number | { readonly from: number; readonly offset: number };
 
 export type ReduceOp = 'sum' | 'mean' | 'max' | 'min';
 export type AxisOp =
@@ -72,6 +91,12 @@ export type Stmt =
   | { kind: 'take'; x: number; indices: number[]; axis: number; out: number }
   | { kind: 'scatterAdd'; x: number; indices: number[]; size: number; axis: number; out: number }
   | { kind: 'iotaAdd'; x: number; dim: number; out: number }
+  /** flip along `axes` (null: every axis). */
+  | { kind: 'flip'; x: number; axes: number[] | null; out: number }
+  | { kind: 'dynamicSlice'; x: number; starts: Start[]; sizes: number[]; out: number }
+  | { kind: 'dynamicUpdateSlice'; x: number; update: number; starts: Start[]; out: number }
+  | { kind: 'predicate'; op: Predicate; x: number; out: number }
+  | { kind: 'logical'; op: LogicalOp; x: number; y: number; out: number }
   /** A tensor made inside the function (jit captures it; one repeated value becomes a literal). */
   | { kind: 'constant'; shape: number[]; values: number[]; out: number }
   | {
@@ -86,6 +111,8 @@ export type Stmt =
       outs: [number, number, number];
     }
   | { kind: 'cond'; pred: number; args: Pair; onTrue: Block; onFalse: Block; outs: Pair }
+  /** switchCase on `int(floor(2 * mean(v_index) + 1))` (clamped to the branches). */
+  | { kind: 'switch'; index: number; args: Pair; branches: Block[]; outs: Pair }
   | { kind: 'while'; trips: number; args: Pair; body: Block; outs: Pair }
   | { kind: 'fori'; trips: number; args: Pair; body: Block; outs: Pair }
   | { kind: 'checkpoint' | 'jit'; args: Pair; body: Block; outs: Pair }
@@ -133,6 +160,29 @@ const UNARY_FORMULA: Record<UnaryOp, string> = {
   relu: 'relu(#)',
   stopGradient: 'stopGradient(#)',
   roundTrip: 'astype(astype(#, other float), dtype)',
+  floor: 'floor(#)',
+  ceil: 'ceil(#)',
+  round: 'round(#)',
+  trunc: 'trunc(#)',
+  erf: 'erf(#)',
+};
+
+/**
+ * Predicates see values that hit them: log is NaN below 0, 1 / relu is +∞ at and below 0. (Not
+ * an overflow such as exp(400·x): the JavaScript lowering keeps fused float32 intermediates in
+ * double precision, so a float32 overflow to ∞ inside a fused chain differs from eager.)
+ */
+const PREDICATE_FORMULA: Record<Predicate, string> = {
+  isNan: 'astype(isnan(log(#)), dtype)',
+  isFinite: 'astype(isfinite(log(#)), dtype)',
+  isInf: 'astype(isinf(1 / relu(#)), dtype)',
+};
+
+const LOGICAL_FORMULA: Record<LogicalOp, string> = {
+  and: 'astype(logicalAnd(relu(#), gt(@, 0)), dtype)',
+  or: 'astype(logicalOr(relu(#), gt(@, 0)), dtype)',
+  xor: 'astype(logicalXor(relu(#), gt(@, 0)), dtype)',
+  not: 'astype(logicalNot(relu(#)), dtype)',
 };
 
 const BINARY_FORMULA: Record<BinaryOp, string> = {
@@ -147,6 +197,8 @@ const BINARY_FORMULA: Record<BinaryOp, string> = {
 
 const v = (id: number) => `v${id}`;
 const list = (xs: readonly number[]) => `[${xs.join(', ')}]`;
+const startList = (starts: readonly Start[]) =>
+  `[${starts.map((s) => (typeof s === 'number' ? s : `int(floor(sum(${v(s.from)}))) + ${s.offset}`)).join(', ')}]`;
 
 function describe(s: Stmt): string {
   switch (s.kind) {
@@ -184,6 +236,16 @@ function describe(s: Stmt): string {
       return `add(${v(s.x)}, astype(iota(shape, ${s.dim})))`;
     case 'constant':
       return `constant(${list(s.values)})`;
+    case 'flip':
+      return `flip(${v(s.x)}, axes ${s.axes === null ? 'all' : list(s.axes)})`;
+    case 'dynamicSlice':
+      return `dynamicSlice(${v(s.x)}, ${startList(s.starts)}, sizes ${list(s.sizes)})`;
+    case 'dynamicUpdateSlice':
+      return `dynamicUpdateSlice(${v(s.x)}, ${v(s.update)}, ${startList(s.starts)})`;
+    case 'predicate':
+      return PREDICATE_FORMULA[s.op].replaceAll('#', v(s.x));
+    case 'logical':
+      return LOGICAL_FORMULA[s.op].replaceAll('#', v(s.x)).replaceAll('@', v(s.y));
     default:
       return s.kind;
   }
@@ -219,6 +281,13 @@ function printBlock(block: Block, shapes: number[][], indent: string, lines: str
           ['true', s.onTrue],
           ['false', s.onFalse],
         ]);
+        break;
+      case 'switch':
+        nested(
+          `switchCase(int(floor(2 * mean(${v(s.index)}) + 1)), ${pairArg(s.args)})`,
+          s.outs,
+          s.branches.map((b, k) => [`branch ${k}`, b]),
+        );
         break;
       case 'while':
         nested(`whileLoop(i < ${s.trips}, ${pairArg(s.args)})`, s.outs, [['body', s.body]]);

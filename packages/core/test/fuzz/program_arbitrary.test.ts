@@ -8,6 +8,8 @@ import {
   BINARY_OPS,
   type Block,
   COMPARISONS,
+  LOGICAL_OPS,
+  PREDICATES,
   type Program,
   type Stmt,
   UNARY_OPS,
@@ -25,13 +27,19 @@ function statements(p: Program): Stmt[] {
       out.push(s);
       if ('body' in s) stack.push(s.body);
       if (s.kind === 'cond') stack.push(s.onTrue, s.onFalse);
+      if (s.kind === 'switch') stack.push(...s.branches);
     }
   }
   return out;
 }
 
 const label = (s: Stmt) =>
-  s.kind === 'unary' || s.kind === 'binary' || s.kind === 'axis' || s.kind === 'reduce'
+  s.kind === 'unary' ||
+  s.kind === 'binary' ||
+  s.kind === 'axis' ||
+  s.kind === 'reduce' ||
+  s.kind === 'predicate' ||
+  s.kind === 'logical'
     ? `${s.kind}:${s.op}`
     : s.kind === 'where'
       ? `where:${s.cmp}`
@@ -52,7 +60,10 @@ describe('fuzz program generator', () => {
       ),
       ...['integerPow', 'matmul', 'dotGeneral', 'reshape', 'transpose', 'slice', 'concat'],
       ...['broadcast', 'take', 'scatterAdd', 'iotaAdd', 'constant'],
-      ...['scan', 'cond', 'while', 'fori', 'checkpoint', 'jit', 'vmap'],
+      ...PREDICATES.map((op) => `predicate:${op}`),
+      ...LOGICAL_OPS.map((op) => `logical:${op}`),
+      ...['flip', 'dynamicSlice', 'dynamicUpdateSlice'],
+      ...['scan', 'cond', 'while', 'fori', 'checkpoint', 'jit', 'vmap', 'switch'],
     ];
     expect(expected.filter((k) => !seen.has(k))).toEqual([]);
     // Nesting: some control flow inside control flow.
@@ -73,7 +84,7 @@ describe('fuzz program generator', () => {
   test('smooth programs use no kinked, rounding or gradient-stopping op', () => {
     const smooth = fc.sample(programArb({ ...options, smooth: true }), { numRuns: 200, seed: 7 });
     const banned =
-      /^(unary:(abs|logAbs|sign|relu|stopGradient|roundTrip)|binary:(maximum|minimum)|reduce:(max|min)|axis:arg.*|where:.*)$/;
+      /^(unary:(abs|logAbs|sign|relu|stopGradient|roundTrip|floor|ceil|round|trunc)|binary:(maximum|minimum)|reduce:(max|min)|axis:arg.*|where:.*|predicate:.*|logical:.*)$/;
     const labels = smooth.flatMap((p) => statements(p).map(label));
     expect(labels.filter((l) => banned.test(l))).toEqual([]);
     const reverse = fc.sample(programArb({ ...options, allowWhile: false }), { numRuns: 200 });

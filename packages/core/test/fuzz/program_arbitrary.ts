@@ -11,10 +11,13 @@ import {
   type Block,
   COMPARISONS,
   type FloatDtype,
+  LOGICAL_OPS,
   type Pair,
+  PREDICATES,
   type Program,
   printProgram,
   type ReduceOp,
+  type Start,
   type Stmt,
   UNARY_OPS,
   type UnaryOp,
@@ -129,13 +132,19 @@ type Kind =
   | 'scatterAdd'
   | 'iotaAdd'
   | 'constant'
+  | 'flip'
+  | 'dynamicSlice'
+  | 'dynamicUpdateSlice'
+  | 'predicate'
+  | 'logical'
   | 'scan'
   | 'cond'
   | 'while'
   | 'fori'
   | 'checkpoint'
   | 'jit'
-  | 'vmap';
+  | 'vmap'
+  | 'switch';
 
 /** Kinds with weights; op 0 (what shrinking aims at) is a unary op. */
 const KINDS: [Kind, number][] = [
@@ -163,9 +172,24 @@ const KINDS: [Kind, number][] = [
   ['checkpoint', 1],
   ['jit', 1],
   ['vmap', 1],
+  ['flip', 1],
+  ['dynamicSlice', 1],
+  ['dynamicUpdateSlice', 1],
+  ['predicate', 1],
+  ['logical', 1],
+  ['switch', 1],
 ];
 const TOTAL_WEIGHT = KINDS.reduce((s, [, w]) => s + w, 0);
-const CONTROL = new Set<Kind>(['scan', 'cond', 'while', 'fori', 'checkpoint', 'jit', 'vmap']);
+const CONTROL = new Set<Kind>([
+  'scan',
+  'cond',
+  'while',
+  'fori',
+  'checkpoint',
+  'jit',
+  'vmap',
+  'switch',
+]);
 
 function kindOf(op: number): Kind {
   let r = op % TOTAL_WEIGHT;
@@ -247,7 +271,8 @@ class BlockBuilder {
     let kind = kindOf(g.op);
     const { smooth, allowWhile } = this.ctx.options;
     if (CONTROL.has(kind) && this.depth === 0) kind = 'unary';
-    if (kind === 'where' && smooth) kind = 'binary';
+    if ((kind === 'where' || kind === 'logical') && smooth) kind = 'binary';
+    if (kind === 'predicate' && smooth) kind = 'unary';
     if (kind === 'while' && !allowWhile) kind = 'fori';
     const x = this.recent(g.a);
     const xs = this.shape(x);
@@ -485,9 +510,68 @@ class BlockBuilder {
         this.emit((out) => ({ kind: 'constant', shape: xs, values, out }), xs, 2);
         return;
       }
+      case 'flip': {
+        if (rank === 0) return void this.unary('neg', x);
+        const chosen = xs.map((_, i) => i).filter((i) => (mix(g.c, i, 8) & 1) === 1);
+        const axes = chosen.length === 0 ? null : chosen;
+        this.emit((out) => ({ kind: 'flip', x, axes, out }), xs, this.bound(x));
+        return;
+      }
+      case 'dynamicSlice': {
+        if (rank === 0) return void this.unary('sin', x);
+        const sizes = xs.map((d, k) => 1 + (mix(g.c, k, 10) % d));
+        const starts = this.starts(g, xs);
+        this.emit((out) => ({ kind: 'dynamicSlice', x, starts, sizes, out }), sizes, this.bound(x));
+        return;
+      }
+      case 'dynamicUpdateSlice': {
+        if (rank === 0) return void this.unary('cos', x);
+        // Any value of x's rank that fits inside it (x itself is a full-window update).
+        const fits = this.env.filter((id) => {
+          const s = this.shape(id);
+          return s.length === rank && s.every((d, k) => d <= xs[k]);
+        });
+        const update = fits[fits.length - 1 - (g.b % fits.length)];
+        const starts = this.starts(g, xs);
+        this.emit(
+          (out) => ({ kind: 'dynamicUpdateSlice', x, update, starts, out }),
+          xs,
+          Math.max(this.bound(x), this.bound(update)),
+        );
+        return;
+      }
+      case 'predicate': {
+        const op = PREDICATES[g.c % PREDICATES.length];
+        this.emit((out) => ({ kind: 'predicate', op, x, out }), xs, 1);
+        return;
+      }
+      case 'logical': {
+        const op = LOGICAL_OPS[g.c % LOGICAL_OPS.length];
+        const cands = this.env.filter((id) => {
+          const s = broadcastOrNull(xs, this.shape(id));
+          return s !== null && sizeOf(s) <= MAX_SIZE;
+        });
+        const y = op === 'not' ? x : cands[cands.length - 1 - (g.b % cands.length)];
+        const shape = broadcastOrNull(xs, this.shape(y)) as number[];
+        this.emit((out) => ({ kind: 'logical', op, x, y, out }), shape, 1);
+        return;
+      }
       default:
         this.control(kind, g, x);
     }
+  }
+
+  /**
+   * Window starts for an operand of shape `xs`: literals from 2 below to 2 past the axis (so
+   * clamping happens), and in non-smooth programs some traced from a value in scope (starts
+   * that jump with the data would break finite differences).
+   */
+  starts(g: Gene, xs: number[]): Start[] {
+    return xs.map((d, k) => {
+      const literal = (mix(g.c, k, 11) % (d + 4)) - 2;
+      if (this.ctx.options.smooth || (mix(g.c, k, 12) & 1) === 0) return literal;
+      return { from: this.recent(g.b + k), offset: (mix(g.c, k, 13) % 5) - 2 };
+    });
   }
 
   /** A nested block over `params` (fresh ids with the given shapes and bounds). */
@@ -546,7 +630,8 @@ class BlockBuilder {
         this.env.push(oa, ob, oy);
         return;
       }
-      case 'cond': {
+      case 'cond':
+      case 'switch': {
         const pred = this.recent(g.c);
         const branch = (genes: Gene[]) => {
           const inner = this.block(genes, [
@@ -558,13 +643,20 @@ class BlockBuilder {
           const rb = inner.fit(pb, inner.recent(1), LIMIT);
           return this.finish(inner, [pa, pb], [ra, rb]);
         };
-        const onTrue = branch(g.body);
-        const onFalse = branch(g.alt);
+        // switchCase gets two or three branches; the third reads the first's genes but one.
+        const genes =
+          kind === 'cond'
+            ? [g.body, g.alt]
+            : [g.body, g.alt, g.body.slice(1)].slice(0, 2 + (mix(g.c, 14) % 2));
+        const branches = genes.map(branch);
         const bounds = [0, 1].map((k) =>
-          Math.max(this.bound(onTrue.results[k]), this.bound(onFalse.results[k])),
+          Math.max(...branches.map((br) => this.bound(br.results[k]))),
         ) as [number, number];
         const outs = pairOut(bounds);
-        this.stmts.push({ kind: 'cond', pred, args, onTrue, onFalse, outs });
+        if (kind === 'cond') {
+          const [onTrue, onFalse] = branches;
+          this.stmts.push({ kind: 'cond', pred, args, onTrue, onFalse, outs });
+        } else this.stmts.push({ kind: 'switch', index: pred, args, branches, outs });
         this.env.push(...outs);
         return;
       }

@@ -28,6 +28,7 @@ export const SMOOTH_UNARY: readonly UnaryOp[] = [
   'logGuard',
   'log1pSquare',
   'rsqrtGuard',
+  'erf',
 ];
 export const SMOOTH_BINARY: readonly BinaryOp[] = ['add', 'sub', 'mul', 'divGuard', 'powGuard'];
 
@@ -52,6 +53,12 @@ export function unaryBound(op: UnaryOp, b: number): number {
       return Math.log(b * b + 1);
     case 'logAbs':
       return Math.log(b + 1);
+    case 'erf':
+      return 1;
+    case 'floor':
+    case 'ceil':
+    case 'round':
+      return b + 1;
     default:
       return b;
   }

@@ -31,6 +31,7 @@ import {
   gemmSpecOf,
   parallelMinFlops,
 } from './dot.js';
+import { emitDynamicCopy } from './dynamic_copy.js';
 import { HOST_MATH_ARITY, HOST_MATH_FUNCTIONS, type HostMathName } from './elementwise/index.js';
 import { emitFused, type KernelContext } from './fused.js';
 import { emitGemm } from './gemm/driver.js';
@@ -54,6 +55,12 @@ function specArrays(spec: KernelSpec): ArrayValue[] {
       return [spec.out, ...postOrder(spec.root).filter((v): v is ArrayValue => v.kind === 'array')];
     case 'copy':
       return [spec.src, spec.dst];
+    case 'dynamicCopy':
+      return [
+        spec.src,
+        spec.dst,
+        ...spec.starts.filter((v): v is ArrayValue => v.kind === 'array'),
+      ];
     case 'fill':
       return [spec.dst];
     case 'reduce':
@@ -88,6 +95,8 @@ function describeKernel(spec: KernelSpec, index: number): string {
     }
     case 'copy':
       return `${head} ${shape(spec.src)} -> ${shape(spec.dst)}`;
+    case 'dynamicCopy':
+      return `${head} ${shape(spec.src)} -> ${shape(spec.dst)}, window of the ${spec.shifted} at run-time starts`;
     case 'fill':
       return `${head} ${shape(spec.dst)} = ${spec.value}`;
     case 'reduce':
@@ -253,6 +262,9 @@ export function emitWasm(
             return;
           case 'copy':
             emitCopy(k, spec.src, spec.dst);
+            return;
+          case 'dynamicCopy':
+            emitDynamicCopy(k, spec);
             return;
           case 'fill':
             emitFill(k, spec.value, spec.dst);
