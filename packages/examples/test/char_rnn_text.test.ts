@@ -12,6 +12,7 @@ import { runCli } from '../src/main.js';
 import { type CharParams, charModel } from '../src/models/char_rnn.js';
 import { heldOutLoss, heldOutWindows } from '../src/programs/char_perplexity.js';
 import { charRnnProgram } from '../src/programs/char_rnn.js';
+import { quietly } from './quiet.js';
 
 const work = mkdtempSync(join(tmpdir(), 'loom-char-text-'));
 const out = join(work, 'out');
@@ -43,16 +44,6 @@ async function cli(argv: string[]) {
   const code = await runCli(argv, { out: (t) => lines.push(t), err: (t) => errors.push(t) });
   return { code, out: lines.join('\n'), err: errors };
 }
-
-const quietly = async <T>(f: () => Promise<T>): Promise<T> => {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return await f();
-  } finally {
-    console.log = log;
-  }
-};
 
 describe('held-out windows', () => {
   test('consecutive windows overlapping by one character score each character once', () => {

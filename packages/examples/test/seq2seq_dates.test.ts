@@ -11,21 +11,13 @@ import { describe, expect, test } from 'vitest';
 import { ExampleError } from '../src/programs/program.js';
 import { SEQ2SEQ_TARGET_ACCURACY, seq2seqDatesProgram } from '../src/programs/seq2seq_dates.js';
 import { greedyDecode, initSeq2Seq, type Seq2SeqConfig } from '../src/programs/seq2seq_model.js';
+import { quietly } from './quiet.js';
 
 const out = mkdtempSync(join(tmpdir(), 'loom-seq2seq-'));
-const quiet = async <T>(f: () => Promise<T>): Promise<T> => {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return await f();
-  } finally {
-    console.log = log;
-  }
-};
 
 describe('seq2seq-dates', () => {
   test('a short jitted run lowers the loss and draws the attention heat-map', async () => {
-    const summary = await quiet(() =>
+    const summary = await quietly(() =>
       seq2seqDatesProgram.run({ seed: 0, out, jit: true, steps: 60 }),
     );
     expect(summary.metrics.lastLoss).toBeLessThan(summary.metrics.firstLoss * 0.8);
@@ -85,7 +77,7 @@ describe('seq2seq-dates', () => {
 if (process.env.LOOM_SEQ2SEQ_FULL === '1') {
   describe('seq2seq-dates, full run', () => {
     test('reaches 99% exact match on 1,000 held-out dates with the default settings', async () => {
-      const summary = await quiet(() => seq2seqDatesProgram.run({ seed: 0, out, jit: true }));
+      const summary = await quietly(() => seq2seqDatesProgram.run({ seed: 0, out, jit: true }));
       // The measured numbers the README quotes.
       console.log(summary.lines.slice(1).join('\n'));
       expect(summary.metrics.accuracy).toBeGreaterThanOrEqual(SEQ2SEQ_TARGET_ACCURACY);

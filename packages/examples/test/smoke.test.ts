@@ -10,31 +10,21 @@ import { forwardPropagation } from '../src/programs/forward_propagation.js';
 import { irnnPixelsProgram } from '../src/programs/irnn_pixels.js';
 import { ExampleError } from '../src/programs/program.js';
 import { sineSquareProgram } from '../src/programs/sine_square.js';
+import { quietly } from './quiet.js';
 
 const out = mkdtempSync(join(tmpdir(), 'loom-examples-'));
-const quiet =
-  <T>(f: () => Promise<T>) =>
-  async () => {
-    const log = console.log;
-    console.log = () => {};
-    try {
-      return await f();
-    } finally {
-      console.log = log;
-    }
-  };
 
 describe('examples', () => {
   test('forward-propagation matches the published numbers to 1e-6', async () => {
-    const summary = await quiet(() => forwardPropagation.run({ seed: 0, out, jit: true }))();
+    const summary = await quietly(() => forwardPropagation.run({ seed: 0, out, jit: true }));
     expect(summary.ok).toBe(true);
     expect(summary.metrics.maxAbsDiff).toBeLessThan(1e-6);
   });
 
   test('binary-addition reaches 100% exact sums on 1000 fresh pairs in 10,000 steps', async () => {
-    const summary = await quiet(() =>
+    const summary = await quietly(() =>
       binaryAdditionProgram.run({ seed: 0, out, jit: true, steps: 10_000 }),
-    )();
+    );
     expect(summary.metrics.accuracy).toBe(1);
     expect(summary.metrics.firstPerfectWindow).toBeGreaterThan(0);
   }, 120_000);
@@ -43,7 +33,7 @@ describe('examples', () => {
 describe('jit equals eager at the level of a whole training run', () => {
   test('binary-addition: the same loss trajectory with and without jit', async () => {
     const run = (jit: boolean) =>
-      quiet(() => binaryAdditionProgram.run({ seed: 7, out, jit, steps: 300 }))();
+      quietly(() => binaryAdditionProgram.run({ seed: 7, out, jit, steps: 300 }));
     const [withJit, eager] = [await run(true), await run(false)];
     expect(withJit.metrics.finalLoss).toBeCloseTo(eager.metrics.finalLoss, 5);
     expect(withJit.metrics.meanLoss).toBeCloseTo(eager.metrics.meanLoss, 5);
@@ -52,14 +42,14 @@ describe('jit equals eager at the level of a whole training run', () => {
 
 describe('examples that need @loom/nn', () => {
   test('sine-square reaches at least 99% test accuracy within 2 epochs', async () => {
-    const summary = await quiet(() =>
+    const summary = await quietly(() =>
       sineSquareProgram.run({ seed: 0, out, jit: true, epochs: 2 }),
-    )();
+    );
     expect(summary.metrics.accuracy).toBeGreaterThanOrEqual(0.99);
   }, 120_000);
 
   test('char-rnn: loss falls by at least a fifth in 40 steps', async () => {
-    const summary = await quiet(() => charRnnProgram.run({ seed: 0, out, jit: true, steps: 40 }))();
+    const summary = await quietly(() => charRnnProgram.run({ seed: 0, out, jit: true, steps: 40 }));
     expect(summary.metrics.lastLoss).toBeLessThan(summary.metrics.firstLoss * 0.8);
   }, 120_000);
 
@@ -84,9 +74,9 @@ describe('examples that need @loom/nn', () => {
       writeFileSync(join(dir, `${split}-images-idx3-ubyte`), encodeIdx([n, 28, 28], images));
       writeFileSync(join(dir, `${split}-labels-idx1-ubyte`), encodeIdx([n], labels));
     }
-    const summary = await quiet(() =>
+    const summary = await quietly(() =>
       irnnPixelsProgram.run({ seed: 0, out, jit: true, data: dir, steps: 12, lr: 1e-3 }),
-    )();
+    );
     expect(summary.metrics.lastLoss).toBeLessThan(summary.metrics.firstLoss * 0.9);
   }, 180_000);
 });

@@ -1,33 +1,14 @@
-// SPDX-License-Identifier: MIT
-import { TreeStructureError } from '../errors.js';
 import type { ClosedJaxpr } from '../ir/jaxpr.js';
 import { traceToJaxpr } from '../ir/staging.js';
 import { concatenate } from '../prims/concatenate.js';
 import { reshape } from '../prims/reshape.js';
 import { slice } from '../prims/slice.js';
 import { ShapedArray } from '../tensor/aval.js';
-import { Tensor } from '../tensor/tensor.js';
-import { flatten, keyPaths, type TreeDef, unflatten } from '../tree/tree.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { pathSuffix, tensorLeaves } from '../tree/tensor_leaves.js';
+import { flatten, type TreeDef, unflatten } from '../tree/tree.js';
 
-/** Tensor leaves of a tree, with a clear error naming any non-tensor leaf. */
-export function tensorLeaves(
-  op: string,
-  what: string,
-  tree: unknown,
-): [Tensor[], TreeDef, string[]] {
-  const [leaves, def] = flatten<unknown>(tree);
-  const paths = keyPaths(tree);
-  leaves.forEach((l, i) => {
-    if (!(l instanceof Tensor)) {
-      throw new TreeStructureError(
-        `${op}: ${what}${pathSuffix(paths[i])} is ${typeof l}; it must be a Tensor.`,
-      );
-    }
-  });
-  return [leaves as Tensor[], def, paths];
-}
-
-export const pathSuffix = (path: string) => (path === '<root>' ? '' : ` at ${path}`);
+export { pathSuffix, tensorLeaves };
 
 export const avalsOf = (ts: readonly Tensor[]) => ts.map((t) => new ShapedArray(t.shape, t.dtype));
 

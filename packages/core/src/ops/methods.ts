@@ -23,6 +23,7 @@ import { neg } from '../prims/neg.js';
 import type { TensorLike } from '../prims/operands.js';
 import { pow } from '../prims/pow.js';
 import { reshape } from '../prims/reshape.js';
+import { ceil, floor, round, trunc } from '../prims/rounding.js';
 import { sign } from '../prims/sign.js';
 import { sin } from '../prims/sin.js';
 import { slice } from '../prims/slice.js';
@@ -42,6 +43,7 @@ import { matmul } from './linalg.js';
 import { type Axis, max, mean, min, sum } from './reductions.js';
 import { repeat } from './repeat.js';
 import { expandDims, squeeze } from './shape.js';
+import { std, type VarianceOptions, variance } from './statistics.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
@@ -92,6 +94,14 @@ declare module '../tensor/tensor.js' {
     cumsum(options?: ScanAxisOptions): Tensor;
     cumprod(options?: ScanAxisOptions): Tensor;
     repeat(repeats: number | readonly number[], axis?: number): Tensor;
+    floor(): Tensor;
+    ceil(): Tensor;
+    /** Rounds half to even, as numpy and JAX. */
+    round(): Tensor;
+    trunc(): Tensor;
+    /** numpy's `x.var()` (`var` reads as a keyword in TypeScript code, so the long name). */
+    variance(axis?: Axis, options?: VarianceOptions): Tensor;
+    std(axis?: Axis, options?: VarianceOptions): Tensor;
   }
 }
 
@@ -244,5 +254,23 @@ export function installTensorMethods(): void {
   };
   proto.repeat = function (repeats, axis) {
     return repeat(this, repeats, axis);
+  };
+  proto.floor = function () {
+    return floor(this);
+  };
+  proto.ceil = function () {
+    return ceil(this);
+  };
+  proto.round = function () {
+    return round(this);
+  };
+  proto.trunc = function () {
+    return trunc(this);
+  };
+  proto.variance = function (axis, options) {
+    return variance(this, axis, options);
+  };
+  proto.std = function (axis, options) {
+    return std(this, axis, options);
   };
 }

@@ -2,6 +2,10 @@
 // Helpers shared by customJvp and customVjp: flattening the user's argument trees, tracing the
 // user's functions to jaxprs, checking what user rules return against the primal types, and
 // batching a flat function with every output at axis 0.
+import { pathSuffix, tensorLeaves } from '../tree/tensor_leaves.js';
+
+export { tensorLeaves };
+
 import { DtypeError, InvalidArgumentError, ShapeError, TreeStructureError } from '../errors.js';
 import { type BatchDim, moveBatchAxis } from '../prims/batching.js';
 import { ShapedArray } from '../tensor/aval.js';
@@ -9,7 +13,7 @@ import { zeros } from '../tensor/create.js';
 import { formatShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { MaybeZero } from '../trace/primitive.js';
-import { flatten, keyPaths, type TreeDef, unflatten } from '../tree/tree.js';
+import { type TreeDef, unflatten } from '../tree/tree.js';
 import { batchFlat } from './vmap.js';
 
 /**
@@ -27,28 +31,6 @@ export class OpaqueRule<F> {
   }
 }
 
-/** ` at .w[0]` for a leaf path, or nothing at the root. */
-export const atPath = (path: string): string => (path === '<root>' ? '' : ` at ${path}`);
-
-/** The tensor leaves of one tree, with their paths; a non-tensor leaf is a TreeStructureError. */
-export function tensorLeavesOf(
-  op: string,
-  what: string,
-  tree: unknown,
-): [Tensor[], TreeDef, string[]] {
-  const [leaves, def] = flatten<unknown>(tree);
-  const paths = keyPaths(tree);
-  leaves.forEach((leaf, i) => {
-    if (!(leaf instanceof Tensor)) {
-      throw new TreeStructureError(
-        `${op}: ${what}${atPath(paths[i])} is ${leaf === null ? 'null' : typeof leaf}; it must be ` +
-          'a Tensor (or a tree of Tensors).',
-      );
-    }
-  });
-  return [leaves as Tensor[], def, paths];
-}
-
 /** The arguments of a call, flattened one argument at a time (bwd answers per argument). */
 export interface FlatArguments {
   readonly leaves: Tensor[];
@@ -63,7 +45,7 @@ export function flattenArguments(op: string, args: readonly unknown[]): FlatArgu
   const defs: TreeDef[] = [];
   const paths: string[][] = [];
   args.forEach((arg, i) => {
-    const [ls, def, ps] = tensorLeavesOf(op, `argument ${i}`, arg);
+    const [ls, def, ps] = tensorLeaves(op, `argument ${i}`, arg);
     leaves.push(...ls);
     defs.push(def);
     paths.push(ps);
@@ -114,7 +96,7 @@ export function checkLeafTypes(
 ): void {
   got.forEach((t, i) => {
     const e = expected[i];
-    const where = `${what}${atPath(paths[i] ?? '<root>')}`;
+    const where = `${what}${pathSuffix(paths[i] ?? '<root>')}`;
     if (t.shape.length !== e.shape.length || t.shape.some((d, j) => d !== e.shape[j])) {
       throw new ShapeError(
         `${op}: ${where} has shape ${formatShape(t.shape)} (${t.dtype}), but ${reference} has ` +

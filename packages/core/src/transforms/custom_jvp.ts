@@ -27,7 +27,7 @@ import {
   instantiateZeros,
   OpaqueRule,
   rebuildArguments,
-  tensorLeavesOf,
+  tensorLeaves,
 } from './custom_common.js';
 import { vmapJaxpr } from './vmap.js';
 
@@ -139,7 +139,7 @@ export function customJvp<A extends unknown[], R>(
     let outPaths: string[] = [];
     const closed = traceToJaxpr(
       (...xs) => {
-        const [outs, def, paths] = tensorLeavesOf(
+        const [outs, def, paths] = tensorLeaves(
           OP,
           "f's output",
           f(...(rebuildArguments(flat.defs, xs) as A)),
@@ -164,7 +164,7 @@ export function customJvp<A extends unknown[], R>(
         );
       }
       const checked = (value: unknown, what: string, reference: string): Tensor[] => {
-        const [leaves, def] = tensorLeavesOf(OP, what, value);
+        const [leaves, def] = tensorLeaves(OP, what, value);
         checkStructure(OP, what, def, primalDef, "f's output");
         checkLeafTypes(OP, what, leaves, outAvals, outPaths, reference);
         return leaves;

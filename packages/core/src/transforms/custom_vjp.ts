@@ -35,7 +35,7 @@ import {
   OpaqueRule,
   rebuildArguments,
   splitByArgument,
-  tensorLeavesOf,
+  tensorLeaves,
 } from './custom_common.js';
 import { vmapJaxpr } from './vmap.js';
 
@@ -252,7 +252,7 @@ export function customVjp<A extends unknown[], R, Res>(
     const fun = traceToJaxpr(
       (...xs) => {
         const out = f(...(rebuildArguments(flat.defs, xs) as A));
-        const [leaves, def, paths] = tensorLeavesOf(OP, "f's output", out);
+        const [leaves, def, paths] = tensorLeaves(OP, "f's output", out);
         outDef = def;
         outPaths = paths;
         return leaves;
@@ -271,10 +271,10 @@ export function customVjp<A extends unknown[], R, Res>(
             `${OP}: fwd must return [output, residuals]; it returned ${describeValue(result)}.`,
           );
         }
-        const [outs, def] = tensorLeavesOf(OP, "fwd's output", result[0]);
+        const [outs, def] = tensorLeaves(OP, "fwd's output", result[0]);
         checkStructure(OP, "fwd's output", def, primalDef, "f's output");
         checkLeafTypes(OP, "fwd's output", outs, outAvals, outPaths, "f's output");
-        const [residuals, resDef] = tensorLeavesOf(OP, "fwd's residuals", result[1]);
+        const [residuals, resDef] = tensorLeaves(OP, "fwd's residuals", result[1]);
         residualDef = resDef;
         return [...outs, ...residuals];
       },
@@ -303,7 +303,7 @@ export function customVjp<A extends unknown[], R, Res>(
         const def = flat.defs[i];
         if (ct === null || ct === undefined) return new Array<MaybeZero>(def.numLeaves).fill(null);
         const what = `bwd's cotangent for argument ${i}`;
-        const [leaves, ctDef] = tensorLeavesOf(OP, what, ct);
+        const [leaves, ctDef] = tensorLeaves(OP, what, ct);
         checkStructure(OP, what, ctDef, def, `argument ${i}`);
         checkLeafTypes(OP, what, leaves, argAvals[i], flat.paths[i], `argument ${i}`);
         return leaves;

@@ -10,8 +10,8 @@ import { collapseLoops } from '../loops.js';
 import type { KernelSpec } from '../steps.js';
 import { type ArrayValue, isContiguous } from '../values.js';
 import type { CodeWriter, Local } from './builder.js';
-import { loadScalar, storeScalar } from './dtypes.js';
 import type { KernelContext } from './fused.js';
+import { copyElement } from './kernels.js';
 import { pushAddress, UnsupportedInWasm } from './layout.js';
 import { emitNest } from './nest.js';
 
@@ -87,13 +87,6 @@ export function emitDynamicCopy(k: KernelContext, spec: DynamicCopySpec): void {
       { base: base(src, shifted === 'src'), strides: strides[1].map((s) => s * bytes) },
     ],
     lanes,
-    ([d, s], vector) => {
-      w.get(d).get(s);
-      if (vector) w.mem('v128.load', 0, 0).mem('v128.store', 0, 0);
-      else {
-        loadScalar(w, dst.dtype);
-        storeScalar(w, dst.dtype);
-      }
-    },
+    copyElement(w, dst.dtype),
   );
 }

@@ -10,7 +10,7 @@ import type { CodeWriter, FuncRef, Local } from './builder.js';
 import { loadScalar, scalarConst, storeScalar } from './dtypes.js';
 import type { KernelContext } from './fused.js';
 import { type Address, pushAddress, UnsupportedInWasm } from './layout.js';
-import { emitNest, type NestAccess } from './nest.js';
+import { emitNest, type NestAccess, type NestBody } from './nest.js';
 
 function access(k: KernelContext, a: ArrayValue, strides: readonly number[]): NestAccess {
   const addr = k.layout.address(a);
@@ -44,14 +44,7 @@ export function emitCopy(k: KernelContext, src: ArrayValue, dst: ArrayValue): vo
     sizes,
     [access(k, dst, strides[0]), access(k, src, strides[1])],
     lanes,
-    ([d, s], vector) => {
-      w.get(d).get(s);
-      if (vector) w.mem('v128.load', 0, 0).mem('v128.store', 0, 0);
-      else {
-        loadScalar(w, dst.dtype);
-        storeScalar(w, dst.dtype);
-      }
-    },
+    copyElement(w, dst.dtype),
   );
 }
 
@@ -289,4 +282,19 @@ export function emitFallbackCall(
     w.mem('i32.store');
   });
   w.i32(index).call(call);
+}
+
+/**
+ * The body of a copy nest: one element (or one 16-byte vector) from the source address to the
+ * destination address, the nest's two pointers in that order.
+ */
+export function copyElement(w: CodeWriter, dtype: DType): NestBody {
+  return ([d, s], vector) => {
+    w.get(d).get(s);
+    if (vector) w.mem('v128.load', 0, 0).mem('v128.store', 0, 0);
+    else {
+      loadScalar(w, dtype);
+      storeScalar(w, dtype);
+    }
+  };
 }
