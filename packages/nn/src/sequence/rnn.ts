@@ -68,11 +68,6 @@ export function runLayer<P, C>(
   checkCarry(op, cell, xs, carry0, timeMajor);
   const toTimeMajor = (t: Tensor) =>
     timeMajor ? t : t.transpose([1, 0, ...t.shape.slice(2).map((_, i) => i + 2)]);
-  // Batch-major outputs are written out once (`mul(1)` is an exact copy, −0 and NaN included)
-  // rather than returned as a transposed view of scan's time-major stack: in a view the batch
-  // and time axes cannot merge into one GEMM dimension, so the next matmul (an output layer,
-  // and its weight gradient, which sums over both axes) would run as loops, not as a GEMM.
-  const outputsOf = (ys: Tensor) => (timeMajor ? ys : toTimeMajor(ys).mul(1));
   const steps = toTimeMajor(xs);
   if (options.mask === undefined) {
     const [carry, outputs] = scan(
@@ -84,7 +79,7 @@ export function runLayer<P, C>(
       steps,
       { reverse, checkpoint },
     );
-    return { outputs: outputsOf(outputs), carry };
+    return { outputs: toTimeMajor(outputs), carry };
   }
   const mask = toTimeMajor(boolMask(op, options.mask, xs, timeMajor));
   const [carry, outputs] = scan(
@@ -96,7 +91,7 @@ export function runLayer<P, C>(
     { x: steps, m: mask },
     { reverse, checkpoint },
   );
-  return { outputs: outputsOf(outputs), carry };
+  return { outputs: toTimeMajor(outputs), carry };
 }
 
 function layoutName(timeMajor: boolean): string {

@@ -226,10 +226,18 @@ export const dotGeneralRule: LoweringRule = (lo, eqn, ins, steps) => {
   if (small) return [lo.materialize(small, steps)];
   const [l0, r0] = ins;
   const p = eqn.params as DotGeneralParams;
-  const lhs = lo.materialize(l0, steps);
-  const rhs = lo.materialize(r0, steps);
+  let lhs = lo.materialize(l0, steps);
+  let rhs = lo.materialize(r0, steps);
   const outAval = eqn.outBinders[0].aval;
   const out = lo.temp(outAval.dtype, outAval.shape);
+  if (lo.target === 'wasm') {
+    // An operand view whose axes of one role (batch, free or contracting) cannot merge into one
+    // strided dimension (a batch-major [B, T, H] view of a time-major stack) has no GEMM form,
+    // so the product would run as loops: copy it once and run the GEMM on the copy.
+    const probe = dotAxes(p, lhs, rhs, out.strides);
+    if (rolesSplit(probe, 'lhs')) lhs = lo.contiguous(lhs, steps);
+    if (rolesSplit(probe, 'rhs')) rhs = lo.contiguous(rhs, steps);
+  }
   const axes = dotAxes(p, lhs, rhs, out.strides);
   const k = axes.k;
   const kTotal = k.reduce((n, a) => n * a.size, 1);
@@ -301,3 +309,15 @@ export const dotGeneralRule: LoweringRule = (lo, eqn, ins, steps) => {
   );
   return [out];
 };
+
+/** Whether `side`'s axes of some role span more than one strided dimension. */
+function rolesSplit(axes: ReturnType<typeof dotAxes>, side: 'lhs' | 'rhs'): boolean {
+  const roles = side === 'lhs' ? [axes.batch, axes.m, axes.k] : [axes.batch, axes.n, axes.k];
+  return roles.some(
+    (role) =>
+      collapseLoops(
+        role.map((a) => a.size),
+        [role.map((a) => a[side])],
+      ).sizes.length > 1,
+  );
+}

@@ -214,4 +214,22 @@ describe('accumulating products', () => {
     );
     expectClose(g(w, xs), grad(loss)(w, xs), 2e-5);
   });
+  test('a product over a batch-major view of a time-major stack copies the view once, then runs one GEMM', async () => {
+    const { jit } = await import('../../index.js');
+    const ys = normal([8, 4, 16], 1); // [T, B, H], as a scan stacks them
+    const w = normal([16, 10], 2);
+    const dLogits = normal([4, 8, 10], 3);
+    // Forward: [B, T, H]·[H, V]; weight gradient: the contraction over both B and T.
+    const forward = (y: Tensor, wt: Tensor) => matmul(y.transpose([1, 0, 2]), wt);
+    const weightGrad = (y: Tensor, d: Tensor) =>
+      matmul(y.transpose([1, 0, 2]).reshape([32, 16]).transpose([1, 0]), d.reshape([32, 10]));
+    const f = jit(forward, { backend: 'wasm' });
+    const g = jit(weightGrad, { backend: 'wasm' });
+    expect(f.lower(ys, w).source).toMatch(
+      /copy float32\[4,8,16\] -> float32\[4,8,16\]\n.*dot float32\[4,8,16\] x float32\[16,10\]/,
+    );
+    expect(g.lower(ys, dLogits).source).toMatch(/copy float32\[4,8,16\] -> float32\[4,8,16\]/);
+    expectClose(f(ys, w), forward(ys, w), 1e-5);
+    expectClose(g(ys, dLogits), weightGrad(ys, dLogits), 1e-5);
+  });
 });
