@@ -97,3 +97,51 @@ describe('the program in headless Chromium', () => {
     expect(r.jitReason).toMatch(/WebAssembly is unavailable/);
   });
 });
+
+describe('the worker pool in headless Chromium (a jitted 256³ product over 2 threads)', () => {
+  let threadsRoot: string;
+  beforeAll(async () => {
+    threadsRoot = freshDir('csp-threads');
+    await esbuildBundle(join(fixtures, 'threads_entry.ts'), join(threadsRoot, 'bundle.js'), {
+      platform: 'browser',
+    });
+    writeFileSync(join(threadsRoot, 'index.html'), PAGE);
+  }, 600_000);
+
+  /** The page's product check and runtimeInfo, served cross-origin isolated. */
+  async function runThreads(csp?: string) {
+    const server = await serveStatic(threadsRoot, { isolated: true, csp });
+    const page = await browser.newPage();
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    try {
+      await page.goto(`${server.url}/index.html`);
+      const out = page.locator('#out[data-status]');
+      await out.waitFor({ timeout: 90_000 });
+      const text = (await out.textContent()) ?? '';
+      expect(pageErrors).toEqual([]);
+      expect(await out.getAttribute('data-status'), text).toBe('done');
+      return JSON.parse(text) as {
+        maxDiff: number;
+        info: { threads: number; threadsReason: string; crossOriginIsolated: boolean };
+      };
+    } finally {
+      await page.close();
+      await server.close();
+    }
+  }
+
+  it('isolated: the product runs on 2 threads, bitwise equal to eager', async () => {
+    const r = await runThreads();
+    expect(r.info.crossOriginIsolated).toBe(true);
+    expect(r.maxDiff).toBe(0);
+    expect(r.info.threads).toBe(2);
+  });
+
+  it("isolated under CSP script-src 'self' 'wasm-unsafe-eval' (blob: workers blocked): one thread, right numbers, and runtimeInfo says why", async () => {
+    const r = await runThreads("script-src 'self' 'wasm-unsafe-eval'");
+    expect(r.maxDiff).toBe(0);
+    expect(r.info.threads).toBe(1);
+    expect(r.info.threadsReason).toMatch(/^1 thread: a worker could not run/);
+  });
+});

@@ -37,7 +37,7 @@ import {
 import { nodeBuiltin, nodeVersion } from './env.js';
 import { features } from './features.js';
 import { heap as processHeap, type WasmHeap } from './heap.js';
-import { getThreads } from './threads.js';
+import { getThreads, noteWorkerFailure } from './threads.js';
 import { WORKER_SOURCE } from './worker_source.js';
 
 export interface ThreadPool {
@@ -71,6 +71,8 @@ export interface PoolOptions {
   readonly heap?: WasmHeap;
   /** The wanted thread count, read on every run; default `getThreads`. */
   readonly threads?: () => number;
+  /** Told once when a worker cannot start or fails (the process pool tells `runtimeInfo`). */
+  readonly onWorkerFailure?: (reason: string) => void;
 }
 
 export interface PoolStats {
@@ -161,9 +163,12 @@ export class WorkerPool implements ThreadPool {
   #canBlock: boolean | undefined;
   #workerError: string | undefined;
 
+  #onWorkerFailure: ((reason: string) => void) | undefined;
+
   constructor(options: PoolOptions = {}) {
     this.#heap = options.heap ?? processHeap;
     this.#wantedThreads = options.threads ?? getThreads;
+    this.#onWorkerFailure = options.onWorkerFailure;
   }
 
   get threads(): number {
@@ -362,7 +367,7 @@ export class WorkerPool implements ThreadPool {
       return { index, post: (m) => worker.postMessage(m) };
     } catch (e) {
       // A CSP without `worker-src blob:` and similar: run single-threaded from now on.
-      this.#workerError = `starting worker ${index} failed: ${String(e)}`;
+      this.#noteFailure(`starting worker ${index} failed: ${String(e)}`);
       return undefined;
     }
   }
@@ -374,7 +379,12 @@ export class WorkerPool implements ThreadPool {
       Atomics.add(this.#ctrl, GEN_BASE + index, 1);
       Atomics.store(this.#ctrl, READY_BASE + index, 0);
     }
-    this.#workerError = `worker ${index} failed: ${String(error)}`;
+    this.#noteFailure(`worker ${index} failed: ${errorText(error)}`);
+  }
+
+  #noteFailure(reason: string): void {
+    if (this.#workerError === undefined) this.#onWorkerFailure?.(reason);
+    this.#workerError ??= reason;
   }
 }
 
@@ -382,6 +392,12 @@ let processPool: WorkerPool | undefined;
 
 /** The process-wide pool over the process-wide heap, following `setThreads`. */
 export function pool(): WorkerPool {
-  processPool ??= new WorkerPool();
+  processPool ??= new WorkerPool({ onWorkerFailure: noteWorkerFailure });
   return processPool;
+}
+
+/** A worker error event's message (a browser ErrorEvent stringifies as "[object Event]"). */
+function errorText(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  return typeof message === 'string' && message !== '' ? message : String(error);
 }

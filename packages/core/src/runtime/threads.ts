@@ -70,9 +70,23 @@ export interface RuntimeInfo extends Platform {
   readonly canGenerateCode: boolean;
 }
 
+let workerFailure: string | undefined;
+
+/**
+ * Called by the process-wide worker pool when a worker cannot start or fails (a page whose
+ * Content-Security-Policy has no `worker-src blob:`, say): its work then runs on the calling
+ * thread, and `runtimeInfo()` says so.
+ */
+export function noteWorkerFailure(reason: string): void {
+  workerFailure ??= reason;
+}
+
 /** Why `getThreads()` is what it is, in words (`runtimeInfo().threadsReason`). */
 function threadsReason(p: Platform, threads: number): string {
   if (!p.wasm) return '1 thread: WebAssembly is unavailable or disabled';
+  if (workerFailure !== undefined) {
+    return `1 thread: a worker could not run (${workerFailure}); products run on the calling thread`;
+  }
   if (!p.sharedMemory) {
     if (p.crossOriginIsolated === false) {
       return (
@@ -105,7 +119,7 @@ function threadsReason(p: Platform, threads: number): string {
  */
 export function runtimeInfo(): RuntimeInfo {
   const p = platform();
-  const threads = getThreads();
+  const threads = workerFailure !== undefined ? 1 : getThreads();
   return {
     ...p,
     threads,
