@@ -1,21 +1,20 @@
 // SPDX-License-Identifier: MIT
-import { maximum, sqrt, type Tensor } from '@loom/core';
+import { maximum, sqrt } from '@loom/core';
 import { chain, type GradientTransformation } from './base.js';
 import { ADAM_KEYS, adamChecks, checkLearningRate, checkOptions } from './options.js';
 import type { ScalarOrSchedule } from './schedule.js';
 import {
+  type AdamState,
   adamMoments,
   type LrState,
   type ScaleByAdamOptions,
+  scaleByAdam,
   scaleByLearningRate,
 } from './transform.js';
-import { checkStateLike, mapLike, zeroCount, zerosLikeTree } from './tree_util.js';
+import { checkStateLike, mapLike, zerosLikeTree } from './tree_util.js';
 
-/** State of AMSGrad: the step count, both moments and the running maximum of ν̂. */
-export interface AmsgradState<P = unknown> {
-  count: Tensor;
-  mu: P;
-  nu: P;
+/** State of AMSGrad: Adam's (the step count and both moments) and the running maximum of ν̂. */
+export interface AmsgradState<P = unknown> extends AdamState<P> {
   nuMax: P;
 }
 
@@ -32,9 +31,7 @@ export function scaleByAmsgrad<P = unknown>(
   const { b1 = 0.9, b2 = 0.999, eps = 1e-8, epsRoot = 0 } = options;
   return {
     init: (params) => ({
-      count: zeroCount(),
-      mu: zerosLikeTree(params) as unknown as P,
-      nu: zerosLikeTree(params) as unknown as P,
+      ...scaleByAdam<P>().init(params),
       nuMax: zerosLikeTree(params) as unknown as P,
     }),
     update(u, state) {
