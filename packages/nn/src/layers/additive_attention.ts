@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-import { type DType, random, ShapeError, softmax, type Tensor, tanh, where } from '@loom/core';
+import { type DType, random, ShapeError, type Tensor, tanh } from '@loom/core';
 import type { Initializer } from '../init/initializer.js';
 import { glorotUniform } from '../init/variance_scaling.js';
 import { checkConfig } from '../validate.js';
+import { maskedSoftmax } from './attention.js';
 
 /**
  * Parameters of additive attention: `wQuery` [queryFeatures, attentionSize] (W_s),
@@ -53,10 +54,6 @@ export interface AttentionResult {
 }
 
 const shapeOf = (t: Tensor) => `[${t.shape.join(', ')}]`;
-
-// Scores of masked positions: far below any real score, yet finite, so exp gives exactly 0
-// without the NaN that (−∞) − (−∞) would give in a fully masked row.
-const MASKED_SCORE = -1e30;
 
 /**
  * Additive (Bahdanau) attention, Bahdanau, Cho & Bengio 2015: the score of encoder position j
@@ -132,10 +129,9 @@ export const additiveAttention = {
     }
     // [B, 1, A] + [B, S, A] → tanh → · v → [B, S].
     const hidden = tanh(projected.add(query.matmul(params.wQuery).reshape([B, 1, A])));
-    let scores = hidden.matmul(params.v.reshape([A, 1])).reshape([B, S]);
-    if (options.mask !== undefined)
-      scores = where(realPositions(op, options.mask, keys), scores, MASKED_SCORE);
-    const weights = softmax(scores, -1);
+    const scores = hidden.matmul(params.v.reshape([A, 1])).reshape([B, S]);
+    const mask = options.mask === undefined ? undefined : realPositions(op, options.mask, keys);
+    const weights = maskedSoftmax(scores, mask);
     // [B, 1, S] · [B, S, Dv] → [B, 1, Dv].
     const context = weights.reshape([B, 1, S]).matmul(values).reshape([B, values.shape[2]]);
     return { context, weights };

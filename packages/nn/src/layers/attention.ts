@@ -35,6 +35,17 @@ const MASKED_LOGIT: Record<string, number> = {
   float64: -0.7 * Number.MAX_VALUE,
 };
 
+/**
+ * softmax over the last axis where `mask` (bool, or numbers non-zero = keep; broadcastable to
+ * the logits) allows, exactly 0 elsewhere; a fully masked row is uniform. Shared by the
+ * attention layers.
+ */
+export function maskedSoftmax(logits: Tensor, mask?: Tensor): Tensor {
+  if (mask === undefined) return softmax(logits, -1);
+  const keep = mask.dtype === 'bool' ? mask : mask.ne(0);
+  return softmax(where(keep, logits, MASKED_LOGIT[logits.dtype] ?? MASKED_LOGIT.float64), -1);
+}
+
 const describe = (t: Tensor) => `${t.dtype}[${t.shape.join(', ')}]`;
 
 /** [B, L, N, H] (or [B, L, H] as one head) → [B, N, L, H]. */
@@ -90,11 +101,7 @@ export function dotProductAttention(
   const scale = options.scale ?? 1 / Math.sqrt(h);
   let logits = matmul(q, transpose(k, [0, 1, 3, 2])).mul(scale); // [B, N, T, S]
   if (options.bias) logits = logits.add(options.bias);
-  if (options.mask) {
-    const mask = options.mask.dtype === 'bool' ? options.mask : options.mask.ne(0);
-    logits = where(mask, logits, MASKED_LOGIT[query.dtype]);
-  }
-  const weights = softmax(logits, -1);
+  const weights = maskedSoftmax(logits, options.mask);
   const out = transpose(matmul(weights, v), [0, 2, 1, 3]); // [B, T, N, Hv]
   return query.ndim === 3 ? out.reshape([out.shape[0], out.shape[1], out.shape[3]]) : out;
 }
