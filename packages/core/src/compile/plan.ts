@@ -8,6 +8,7 @@ import { allocate, type Slot } from './allocate.js';
 import { copyInto, Lowering } from './lower.js';
 import { prune } from './prune.js';
 import { FUSION_RULES, LOWERING_RULES } from './rules/index.js';
+import { fissionScans } from './scan_fission.js';
 import type { Step } from './steps.js';
 import { type ArrayValue, Buf, contiguous, isContiguous, type Value, ZERO } from './values.js';
 
@@ -61,7 +62,7 @@ export function planProgram(
     return contiguous(buf, v.aval.shape);
   });
   const steps: Step[] = [];
-  const outs = lo.lowerBlock(prune(jaxpr), inputs, steps);
+  const outs = lo.lowerBlock(prune(fissionScans(prune(jaxpr))), inputs, steps);
   // Each output is a fresh array per call: computed straight into it when its producer is a
   // top-level kernel, else copied; an input returned as is stays that same (immutable) array.
   const results: ResultSource[] = [];

@@ -192,7 +192,18 @@ describe('limits', () => {
 });
 
 describe('accumulating products', () => {
-  test('a weight gradient summed over time steps is one GEMM accumulating into the carry', async () => {
+  test('a product added to its output is one GEMM accumulating into it', async () => {
+    const { jit } = await import('../../index.js');
+    const [c, a, b] = [normal([16, 40], 4), normal([16, 24], 5), normal([24, 40], 6)];
+    const f = jit((ct: Tensor, at: Tensor, bt: Tensor) => ct.add(matmul(at, bt)), {
+      backend: 'wasm',
+    });
+    expect(f.lower(c, a, b).source).toMatch(
+      /dot float32\[16,24\] x float32\[24,40\] \+= float32\[16,40\]/,
+    );
+    expectClose(f(c, a, b), c.add(matmul(a, b)), 1e-5);
+  });
+  test('a weight gradient summed over time steps is one GEMM over all steps, after the loop', async () => {
     const { jit, zeros } = await import('../../index.js');
     const w = normal([24, 40], 14).mul(0.2);
     const xs = normal([7, 16, 24], 15);
@@ -208,9 +219,9 @@ describe('accumulating products', () => {
         )[1],
       );
     const g = jit((a: Tensor, b: Tensor) => grad(loss)(a, b), { backend: 'wasm' });
-    // The backward scan's dW += xᵀ·dz: a GEMM that accumulates, with no separate add.
+    // Scan fission: the backward scan's dW += x_tᵀ·dz_t becomes Σ_t over [T·B] rows, one GEMM.
     expect(g.lower(w, xs).source).toMatch(
-      /dot float32\[16,24\] x float32\[16,40\] \+= float32\[24,40\]/,
+      /dot float32\[7,16,40\] x float32\[7,16,24\] -> float32\[40,24\]/,
     );
     expectClose(g(w, xs), grad(loss)(w, xs), 2e-5);
   });

@@ -48,6 +48,8 @@ const KC_MAX = 256;
 const NC_MAX_BYTES = 256 * 4;
 /** Fewer work units than this and rows are split too, so two or more threads have work. */
 const MIN_UNITS = 8;
+/** Column blocks split off for threads are at least this many panels wide. */
+const MIN_PANELS_PER_BLOCK = 4;
 /** Row blocks are at least this tall, so re-packing B per row block stays a few percent. */
 const MIN_ROWS_PER_BLOCK = 64;
 /** At most this many tasks: each owns a scratch slot, so this bounds the scratch. */
@@ -119,8 +121,18 @@ export function planGemm(spec: GemmSpec): GemmPlan {
   const kBlocks = Math.max(1, ceilDiv(k, KC_MAX));
   const kc = Math.max(1, ceilDiv(k, kBlocks));
   const ncMax = NC_MAX_BYTES / elemBytes;
-  const colBlocks = Math.max(1, ceilDiv(n, ncMax));
-  const nc = Math.max(nr, roundUp(ceilDiv(n, colBlocks), nr));
+  const bySize = Math.max(1, ceilDiv(n, ncMax));
+  // Too few units: split columns first (a column block re-reads only A's few rows), down to
+  // MIN_PANELS_PER_BLOCK panels per block; an RNN step's product has few rows to split.
+  const wanted =
+    batch * bySize >= MIN_UNITS
+      ? bySize
+      : Math.max(
+          bySize,
+          Math.min(ceilDiv(MIN_UNITS, batch), Math.floor(n / (MIN_PANELS_PER_BLOCK * nr))),
+        );
+  const nc = Math.max(nr, roundUp(ceilDiv(n, wanted), nr));
+  const colBlocks = Math.max(1, ceilDiv(n, nc));
   const base = batch * colBlocks;
   const rowBlocks =
     base >= MIN_UNITS
