@@ -1,6 +1,6 @@
 // Composed transformations: jacfwd vs jacrev, Hessians against finite differences, grad of
 // grad against closed forms, jvp of grad, pytrees, argnums, hasAux, valueAndGrad, tree vjp.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   exp,
   grad,
@@ -22,7 +22,7 @@ import {
   valueAndGrad,
   vjp,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   caseOfShapeArb,
   expectClose,
@@ -66,7 +66,7 @@ const vec3Arb = caseOfShapeArb([3], { min: -2, max: 2 });
 
 describe('jacfwd equals jacrev', () => {
   describe.each(vectorFunctions)('$name', ({ f }) => {
-    test.prop([vec3Arb])(
+    property.prop([vec3Arb])(
       'same shape out.shape + in.shape, same values, and both match finite differences',
       (c) => {
         const x = t64(c);
@@ -81,7 +81,7 @@ describe('jacfwd equals jacrev', () => {
     );
   });
 
-  test.prop([
+  property.prop([
     shapeArb({ minRank: 1, maxRank: 2, maxDim: 3 }).chain((s) =>
       caseOfShapeArb(s, { min: -2, max: 2 }),
     ),
@@ -126,7 +126,7 @@ describe('hessian', () => {
   const vec4Arb = caseOfShapeArb([4], { min: -1.5, max: 1.5 });
 
   describe.each(scalarFunctions)('$name', ({ f }) => {
-    test.prop([vec4Arb])('is symmetric and equals central differences of the gradient', (c) => {
+    property.prop([vec4Arb])('is symmetric and equals central differences of the gradient', (c) => {
       const H = hessian(f)(t64(c));
       expect([...H.shape]).toEqual([4, 4]);
       const h = H.data();
@@ -157,33 +157,36 @@ describe('grad of grad against closed forms', () => {
   const s = (v: number) => tensor(new Float64Array([v]), { shape: [] });
   const d = (f: (x: Tensor) => Tensor) => grad(f);
 
-  test.prop([scalarArb])("f = x³·sin x: f'' = 6x sin x + 6x² cos x − x³ sin x, and f'''", (v) => {
-    const f = (x: Tensor) => x.mul(x).mul(x).mul(sin(x));
-    const f1 = d(f);
-    const f2 = d(f1);
-    const f3 = d(f2);
-    expectClose([f1(s(v)).item()], [3 * v * v * Math.sin(v) + v ** 3 * Math.cos(v)], {
-      rtol: 1e-12,
-      atol: 1e-12,
-    });
-    expectClose(
-      [f2(s(v)).item()],
-      [6 * v * Math.sin(v) + 6 * v * v * Math.cos(v) - v ** 3 * Math.sin(v)],
-      { rtol: 1e-12, atol: 1e-12 },
-    );
-    expectClose(
-      [f3(s(v)).item()],
-      [6 * Math.sin(v) + 18 * v * Math.cos(v) - 9 * v * v * Math.sin(v) - v ** 3 * Math.cos(v)],
-      { rtol: 1e-11, atol: 1e-11 },
-    );
-  });
+  property.prop([scalarArb])(
+    "f = x³·sin x: f'' = 6x sin x + 6x² cos x − x³ sin x, and f'''",
+    (v) => {
+      const f = (x: Tensor) => x.mul(x).mul(x).mul(sin(x));
+      const f1 = d(f);
+      const f2 = d(f1);
+      const f3 = d(f2);
+      expectClose([f1(s(v)).item()], [3 * v * v * Math.sin(v) + v ** 3 * Math.cos(v)], {
+        rtol: 1e-12,
+        atol: 1e-12,
+      });
+      expectClose(
+        [f2(s(v)).item()],
+        [6 * v * Math.sin(v) + 6 * v * v * Math.cos(v) - v ** 3 * Math.sin(v)],
+        { rtol: 1e-12, atol: 1e-12 },
+      );
+      expectClose(
+        [f3(s(v)).item()],
+        [6 * Math.sin(v) + 18 * v * Math.cos(v) - 9 * v * v * Math.sin(v) - v ** 3 * Math.cos(v)],
+        { rtol: 1e-11, atol: 1e-11 },
+      );
+    },
+  );
 
-  test.prop([scalarArb])("tanh'' = −2 tanh (1 − tanh²)", (v) => {
+  property.prop([scalarArb])("tanh'' = −2 tanh (1 − tanh²)", (v) => {
     const t = Math.tanh(v);
     expectClose([d(d(tanh))(s(v)).item()], [-2 * t * (1 - t * t)], { rtol: 1e-12, atol: 1e-14 });
   });
 
-  test.prop([scalarArb])("(1/(1+x²))'' = (6x² − 2)/(1+x²)³ and exp'' = exp", (v) => {
+  property.prop([scalarArb])("(1/(1+x²))'' = (6x² − 2)/(1+x²)³ and exp'' = exp", (v) => {
     const r = (x: Tensor) => x.mul(x).add(1).pow(-1);
     expectClose([d(d(r))(s(v)).item()], [(6 * v * v - 2) / (1 + v * v) ** 3], {
       rtol: 1e-12,
@@ -192,7 +195,7 @@ describe('grad of grad against closed forms', () => {
     expectClose([d(d(exp))(s(v)).item()], [Math.exp(v)], { rtol: 1e-14 });
   });
 
-  test.prop([caseOfShapeArb([5], { min: -2, max: 2 })], { numRuns: 20 })(
+  property.prop([caseOfShapeArb([5], { min: -2, max: 2 })], { numRuns: 20 })(
     'grad of Σ grad(f) for elementwise f is f″ elementwise, and the IR of grad∘grad typechecks',
     (c) => {
       const f = (x: Tensor) => x.mul(x).mul(x).mul(sin(x)).sum();
@@ -213,7 +216,7 @@ describe('nested transformations keep their perturbations apart', () => {
   const s = (v: number) => tensor(new Float64Array([v]), { shape: [] });
   const scalarArb = valueArb({ min: -3, max: 3 });
 
-  test.prop([scalarArb, scalarArb])(
+  property.prop([scalarArb, scalarArb])(
     'd/dx [x · d/dy (x·y)] = 2x (grad inside grad closing over x)',
     (a, b) => {
       const g = grad((x: Tensor) => x.mul(grad((y: Tensor) => x.mul(y))(s(b))))(s(a));
@@ -221,16 +224,19 @@ describe('nested transformations keep their perturbations apart', () => {
     },
   );
 
-  test.prop([scalarArb, scalarArb])('d/dx [x · ∂_y (x + y)] = 1 with jvp inside jvp', (a, b) => {
-    const [, t] = jvp(
-      (x: Tensor) => x.mul(jvp((y: Tensor) => x.add(y), [s(b)], [s(1)])[1]),
-      [s(a)],
-      [s(1)],
-    );
-    expectClose([t.item()], [1], { rtol: 0, atol: 0 });
-  });
+  property.prop([scalarArb, scalarArb])(
+    'd/dx [x · ∂_y (x + y)] = 1 with jvp inside jvp',
+    (a, b) => {
+      const [, t] = jvp(
+        (x: Tensor) => x.mul(jvp((y: Tensor) => x.add(y), [s(b)], [s(1)])[1]),
+        [s(a)],
+        [s(1)],
+      );
+      expectClose([t.item()], [1], { rtol: 0, atol: 0 });
+    },
+  );
 
-  test.prop([scalarArb, scalarArb])('grad over jvp: d/dx ∂_y (x y²) = 2y', (a, b) => {
+  property.prop([scalarArb, scalarArb])('grad over jvp: d/dx ∂_y (x y²) = 2y', (a, b) => {
     const g = grad((x: Tensor) => jvp((y: Tensor) => x.mul(y).mul(y), [s(b)], [s(1)])[1])(s(a));
     expectClose([g.item()], [2 * b], { rtol: 1e-15, atol: 1e-15 });
   });
@@ -243,7 +249,7 @@ describe('jvp of grad (Hessian-vector products)', () => {
     caseOfShapeArb([4], { min: -1, max: 1 }),
   );
 
-  test.prop([vecs])(
+  property.prop([vecs])(
     'jvp(grad f)(x; v) = (grad f(x), H(x) v) and equals grad of ⟨grad f, v⟩',
     ([c, v]) => {
       const x = t64(c);
@@ -368,7 +374,7 @@ describe('pytrees, argnums, hasAux, valueAndGrad, vjp of trees', () => {
     expectClose(g2.b.data(), g.b.data(), { rtol: 0, atol: 0 });
   });
 
-  test.prop([caseOfShapeArb([4, 3], { min: -2, max: 2 })])(
+  property.prop([caseOfShapeArb([4, 3], { min: -2, max: 2 })])(
     'valueAndGrad = [f(x), grad f(x)]',
     (c) => {
       const [value, g] = valueAndGrad(loss)(params, t64(c));
@@ -410,7 +416,7 @@ describe('pytrees, argnums, hasAux, valueAndGrad, vjp of trees', () => {
     );
   });
 
-  test.prop([caseOfShapeArb([3], { min: -2, max: 2 })])(
+  property.prop([caseOfShapeArb([3], { min: -2, max: 2 })])(
     'checkGrads of a tree → tree function, order 2',
     (c) => {
       const f = (p: { a: Tensor; b: Tensor[] }) => ({

@@ -1,7 +1,7 @@
 // The control-flow additions composed with each other and with every transformation: switchCase
 // inside foriLoop inside map, under grad, jit, vmap and linearize, against plain-JS references.
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import {
   checkGrads,
   foriLoop,
@@ -90,7 +90,7 @@ describe('vmap(switchCase) equals map(switchCase) and the reference (property)',
     k: fc.integer({ min: -3, max: 7 }),
     x: fc.double({ min: -2, max: 2, noNaN: true, noDefaultInfinity: true }),
   });
-  test.prop([fc.array(lane, { minLength: 1, maxLength: 6 })], { numRuns: 25 })(
+  property.prop([fc.array(lane, { minLength: 1, maxLength: 6 })], { numRuns: 25 })(
     'per-lane indices, clamped',
     (lanes) => {
       const ks = i32(lanes.map((l) => l.k));

@@ -3,7 +3,7 @@
 // results of one call survive the next call, inputs and closed-over constants are never written,
 // each signature gets its own program, and no in-place update reads a value it already overwrote
 // (transposed, broadcast, gathered, sliced or aliased reads of the buffer being written).
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   astype,
   concat,
@@ -28,7 +28,7 @@ import {
   where,
   whileLoop,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { broadcastShapesArb, caseOfShapeArb, i32, permutationArb, range } from './arbitraries.js';
 import {
   expectJitMatches,
@@ -341,7 +341,7 @@ describe('in-place hazards', () => {
   ];
 
   describe.each(hazards)('$name', ({ f }) => {
-    test.prop([
+    property.prop([
       fc
         .integer({ min: 1, max: 5 })
         .chain((n) => fc.tuple(caseOfShapeArb([n, n]), permutationArb(n))),
@@ -354,7 +354,7 @@ describe('in-place hazards', () => {
 });
 
 describe('buffer reuse across many intermediates', () => {
-  test.prop([
+  property.prop([
     fc.tuple(
       fc.integer({ min: 1, max: 5 }),
       fc.integer({ min: 1, max: 5 }),
@@ -437,7 +437,7 @@ describe('buffer reuse across many intermediates', () => {
     return [vals[vals.length - 1], ...outs.map(pick)];
   }
 
-  test.prop([
+  property.prop([
     broadcastShapesArb(3, { maxRank: 3 }).chain((shapes) =>
       fc.tuple(...shapes.map((s) => caseOfShapeArb(s))),
     ),

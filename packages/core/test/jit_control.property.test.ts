@@ -3,7 +3,7 @@
 // A compiled scan updates carries in place and writes ys into stacked buffers, so the bodies
 // below deliberately return carries unchanged, swapped, aliased to each other, read after their
 // own update, or equal to ys, xs slices and closed-over constants.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   concat,
   cond,
@@ -27,7 +27,7 @@ import {
   valueAndGrad,
   whileLoop,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { gradCheck } from './arbitraries.js';
 import {
   expectJitMatches,
@@ -70,7 +70,7 @@ const lstm =
   };
 
 describe('scan of recurrent cells', () => {
-  test.prop(
+  property.prop(
     [
       actArb,
       fc.integer({ min: 1, max: 20 }),
@@ -114,7 +114,7 @@ describe('scan of recurrent cells', () => {
     },
   );
 
-  test.prop(
+  property.prop(
     [
       fc.integer({ min: 1, max: 12 }),
       fc.integer({ min: 1, max: 3 }),
@@ -153,7 +153,7 @@ describe('scan of recurrent cells', () => {
     expectSameTree(grad(jit(loss))(p, s0, xs), grad(loss)(p, s0, xs));
   });
 
-  test.prop(
+  property.prop(
     [actArb, fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 2 }), optionsArb, fc.nat()],
     { numRuns: 4 },
   )('checkGrads of a jitted Elman loss (fwd + rev)', (a, length, batch, opts, seed) => {
@@ -215,12 +215,15 @@ describe('scan of recurrent cells', () => {
     fc.nat(),
   );
 
-  test.prop([nestedArb], { numRuns: 10 })('nested scans: outputs', ([outer, inner, opts, seed]) => {
-    const { w, xs, h0, nested } = nestedCase(outer, inner, opts, seed);
-    expectJitMatches(nested, [w, h0, xs]);
-  });
+  property.prop([nestedArb], { numRuns: 10 })(
+    'nested scans: outputs',
+    ([outer, inner, opts, seed]) => {
+      const { w, xs, h0, nested } = nestedCase(outer, inner, opts, seed);
+      expectJitMatches(nested, [w, h0, xs]);
+    },
+  );
 
-  test.prop([nestedArb], { numRuns: 10 })(
+  property.prop([nestedArb], { numRuns: 10 })(
     'nested scans: gradients and grad of grad',
     ([outer, inner, opts, seed]) => {
       const { w, loss } = nestedCase(outer, inner, opts, seed);
@@ -324,7 +327,7 @@ describe('scan bodies that stress in-place carry updates', () => {
   ];
 
   describe.each(bodies)('$name', ({ body }) => {
-    test.prop(
+    property.prop(
       [
         fc.integer({ min: 1, max: 20 }),
         fc.integer({ min: 1, max: 4 }),
@@ -357,7 +360,7 @@ describe('scan bodies that stress in-place carry updates', () => {
     });
   });
 
-  test.prop([fc.integer({ min: 0, max: 12 }), optionsArb, fc.nat()], { numRuns: 15 })(
+  property.prop([fc.integer({ min: 0, max: 12 }), optionsArb, fc.nat()], { numRuns: 15 })(
     'xs = null with a length (including 0): ys stacked from the carry; int32 counter carry',
     (length, opts, seed) => {
       const h0 = randomTensor([3], seed, 1);
@@ -412,7 +415,7 @@ describe('grad(jit(f)) when the jitted program has scalar literal scan operands'
   ];
 
   describe.each(cases)('$name', ({ f }) => {
-    test.prop([fc.integer({ min: 1, max: 8 }), optionsArb, fc.nat()], { numRuns: 10 })(
+    property.prop([fc.integer({ min: 1, max: 8 }), optionsArb, fc.nat()], { numRuns: 10 })(
       'equals grad(f)',
       (length, opts, seed) => {
         const loss = f(randomTensor([length], seed, 1), opts);
@@ -434,7 +437,7 @@ describe('cond under jit', () => {
       y,
     );
 
-  test.prop([fc.integer({ min: 1, max: 5 }), fc.nat()])(
+  property.prop([fc.integer({ min: 1, max: 5 }), fc.nat()])(
     'one jitted function takes both branches on different inputs; gradients',
     (n, seed) => {
       const x = randomTensor([n], seed, 1).add(0.2);
@@ -464,7 +467,7 @@ describe('cond under jit', () => {
     gradCheck(jit(f), [x.neg(), y], { order: 2 });
   });
 
-  test.prop([fc.integer({ min: 1, max: 5 }), fc.boolean(), fc.nat()])(
+  property.prop([fc.integer({ min: 1, max: 5 }), fc.boolean(), fc.nat()])(
     'branches returning an operand unchanged, swapped operands, or a constant',
     (n, flag, seed) => {
       const x = randomTensor([n], seed, 1);
@@ -537,7 +540,7 @@ describe('cond under jit', () => {
     );
   const condInScanArb = fc.tuple(fc.integer({ min: 1, max: 8 }), optionsArb, fc.nat());
 
-  test.prop([condInScanArb], { numRuns: 15 })(
+  property.prop([condInScanArb], { numRuns: 15 })(
     'cond inside a scan body: jit(f) and jit(grad(f))',
     ([length, opts, seed]) => {
       const loss = condInScan(randomTensor([length], seed, 1), opts);
@@ -547,7 +550,7 @@ describe('cond under jit', () => {
     },
   );
 
-  test.prop([condInScanArb], { numRuns: 15 })(
+  property.prop([condInScanArb], { numRuns: 15 })(
     'cond inside a scan body: grad(jit(f))',
     ([length, opts, seed]) => {
       const loss = condInScan(randomTensor([length], seed, 1), opts);
@@ -560,7 +563,7 @@ describe('cond under jit', () => {
 describe('whileLoop and foriLoop under jit', () => {
   type Acc = { i: Tensor; acc: Tensor; x: Tensor };
 
-  test.prop([fc.integer({ min: 0, max: 10 }), fc.integer({ min: 1, max: 4 }), fc.nat()])(
+  property.prop([fc.integer({ min: 0, max: 10 }), fc.integer({ min: 1, max: 4 }), fc.nat()])(
     'a counter and an accumulator, with the trip count an argument; the x carry passes through',
     (n, width, seed) => {
       const x = randomTensor([width], seed, 1);
@@ -581,7 +584,7 @@ describe('whileLoop and foriLoop under jit', () => {
     },
   );
 
-  test.prop([fc.integer({ min: 1, max: 4 }), fc.nat()])(
+  property.prop([fc.integer({ min: 1, max: 4 }), fc.nat()])(
     'a data-dependent trip count (halving until small) and swapped carries',
     (width, seed) => {
       const x = randomTensor([width], seed, 4);
@@ -630,7 +633,7 @@ describe('whileLoop and foriLoop under jit', () => {
     fc.nat(),
   );
 
-  test.prop([foriArb], { numRuns: 15 })(
+  property.prop([foriArb], { numRuns: 15 })(
     'foriLoop with a swapping pair carry: jit(f) and jit(grad(f))',
     ([upper, width, seed]) => {
       const { h0, viaFori, loss, w } = foriCase(upper, width, seed);
@@ -639,7 +642,7 @@ describe('whileLoop and foriLoop under jit', () => {
     },
   );
 
-  test.prop([foriArb], { numRuns: 10 })(
+  property.prop([foriArb], { numRuns: 10 })(
     'foriLoop with a swapping pair carry: grad(jit(f)) and checkGrads of jit(f)',
     ([upper, width, seed]) => {
       const { loss, w } = foriCase(upper, width, seed);
@@ -684,7 +687,7 @@ describe('jit nested in control flow, and control flow in jit', () => {
   };
   const jitInBodyArb = fc.tuple(fc.integer({ min: 1, max: 10 }), optionsArb, fc.nat());
 
-  test.prop([jitInBodyArb], { numRuns: 15 })(
+  property.prop([jitInBodyArb], { numRuns: 15 })(
     'jitted functions called inside a scan body, the whole loss jitted again',
     ([length, opts, seed]) => {
       const { p, xs, h0, loss, eager } = jitInBodyCase(length, opts, seed);
@@ -693,7 +696,7 @@ describe('jit nested in control flow, and control flow in jit', () => {
     },
   );
 
-  test.prop([jitInBodyArb], { numRuns: 15 })(
+  property.prop([jitInBodyArb], { numRuns: 15 })(
     'jitted functions called inside a scan body: gradients',
     ([length, opts, seed]) => {
       const { p, xs, h0, loss, eager } = jitInBodyCase(length, opts, seed);
@@ -717,7 +720,7 @@ describe('jit nested in control flow, and control flow in jit', () => {
 describe('a jitted training step', () => {
   type Params = { wx: Tensor; wh: Tensor; b: Tensor; wo: Tensor };
 
-  test.prop(
+  property.prop(
     [
       fc.integer({ min: 1, max: 8 }),
       fc.integer({ min: 1, max: 3 }),

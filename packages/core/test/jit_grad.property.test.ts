@@ -3,7 +3,7 @@
 // primitive family runs under jit to the same numbers as the eager backward pass. Backward
 // programs are where a compiler meets pad, scatter_add, transposed dot_generals and
 // broadcast-then-reduce patterns that forward code rarely produces.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   abs,
   argmax,
@@ -51,7 +51,7 @@ import {
   vmap,
   where,
 } from '@loom/core';
-import { describe } from 'vitest';
+import { describe, test } from 'vitest';
 import {
   axisSpecArb,
   broadcastCasesArb,
@@ -269,7 +269,7 @@ const composites: Composite[] = [
 ];
 
 describe.each(composites)('$name', ({ args, f, argnums, order }) => {
-  test.prop([args], { numRuns: 15 })(
+  property.prop([args], { numRuns: 15 })(
     'jit(grad(f)), grad(jit(f)), jit(grad(jit(f))) and valueAndGrad under jit equal grad(f)',
     (xs) => {
       const g = grad(f, { argnums })(...xs);
@@ -281,7 +281,7 @@ describe.each(composites)('$name', ({ args, f, argnums, order }) => {
     },
   );
 
-  test.prop([args], { numRuns: 4 })('checkGrads of jit(f) (fwd + rev)', (xs) => {
+  property.prop([args], { numRuns: 4 })('checkGrads of jit(f) (fwd + rev)', (xs) => {
     // checkGrads differentiates with respect to every argument, so int32 data is closed over.
     const data = xs.filter((_, i) => !argnums.includes(i));
     const wrapped = jit((...ps: Tensor[]) => {
@@ -296,16 +296,19 @@ describe.each(composites)('$name', ({ args, f, argnums, order }) => {
     );
   });
 
-  test.prop([args], { numRuns: 5 })('second order: jit of a gradient of a gradient norm', (xs) => {
-    const first = argnums[0];
-    const rest = (a: Tensor) => xs.map((x, i) => (i === first ? a : x));
-    const h = (a: Tensor) =>
-      grad((b: Tensor) => {
-        const gb = grad((c: Tensor) => f(...rest(c)))(b);
-        return gb.mul(gb).sum();
-      })(a);
-    expectJitMatches(h, [xs[first]]);
-  });
+  property.prop([args], { numRuns: 5 })(
+    'second order: jit of a gradient of a gradient norm',
+    (xs) => {
+      const first = argnums[0];
+      const rest = (a: Tensor) => xs.map((x, i) => (i === first ? a : x));
+      const h = (a: Tensor) =>
+        grad((b: Tensor) => {
+          const gb = grad((c: Tensor) => f(...rest(c)))(b);
+          return gb.mul(gb).sum();
+        })(a);
+      expectJitMatches(h, [xs[first]]);
+    },
+  );
 });
 
 describe('backward programs of each primitive family under jit', () => {
@@ -332,7 +335,7 @@ describe('backward programs of each primitive family under jit', () => {
     },
   ];
 
-  test.prop([
+  property.prop([
     fc.constantFrom(...unary).chain((u) => fc.tuple(fc.constant(u), tensorCaseArb(u.range))),
   ])('unary: jit(grad) and jit(grad of grad)', ([{ f }, c]) => {
     const x = t64(c);
@@ -389,7 +392,7 @@ describe('backward programs of each primitive family under jit', () => {
     },
   ];
 
-  test.prop([
+  property.prop([
     fc.constantFrom(...binary).chain((b) => fc.tuple(fc.constant(b), broadcastCasesArb(b.ranges))),
   ])('binary with broadcasting: gradients are summed back to each operand shape', ([{ f }, cs]) => {
     expectJitMatches(
@@ -398,7 +401,7 @@ describe('backward programs of each primitive family under jit', () => {
     );
   });
 
-  test.prop([
+  property.prop([
     shapeArb().chain((shape) =>
       fc.tuple(distinctCaseArb(shape), axisSpecArb(shape.length), fc.boolean()),
     ),
@@ -418,7 +421,7 @@ describe('backward programs of each primitive family under jit', () => {
     }
   });
 
-  test.prop([
+  property.prop([
     tensorCaseArb({ min: -3, max: 3 }, { minRank: 2, maxRank: 3 }).chain((c) =>
       fc.tuple(fc.constant(c), permutationArb(c.shape.length)),
     ),
@@ -450,7 +453,7 @@ describe('backward programs of each primitive family under jit', () => {
     },
   );
 
-  test.prop([caseOfShapeArb([3, 4]), fc.integer({ min: 1, max: 4 })])(
+  property.prop([caseOfShapeArb([3, 4]), fc.integer({ min: 1, max: 4 })])(
     'stack of many views of one input: every cotangent lands in the same gradient buffer',
     (c, copies) => {
       const f = (a: Tensor) =>
@@ -466,7 +469,7 @@ describe('backward programs of each primitive family under jit', () => {
 });
 
 describe('other transformations of jit', () => {
-  test.prop([fc.tuple(dim(), dim(), seed)], { numRuns: 15 })(
+  property.prop([fc.tuple(dim(), dim(), seed)], { numRuns: 15 })(
     'jvp(jit(f)) and vmap(jit(f)) equal jvp(f) and vmap(f)',
     ([n, m, s]) => {
       const w = randomTensor([m, m], s);

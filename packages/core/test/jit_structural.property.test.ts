@@ -4,7 +4,7 @@
 // the JavaScript lowering, and WebAssembly with threads). flip lowers to a negative-stride view;
 // the composites lower through their primitives; dynamic_slice / dynamic_update_slice are strided
 // copies at run-time offsets (compile/rules/dynamic_slice.ts, wasm/dynamic_copy.ts).
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   clip,
   cummax,
@@ -25,7 +25,7 @@ import {
   tensor,
   tile,
 } from '@loom/core';
-import { describe } from 'vitest';
+import { describe, test } from 'vitest';
 import { caseOfShapeArb, shapeArb } from './arbitraries.js';
 import { expectJitMatches, floatDtypeArb, tensorOf } from './jit_helpers.js';
 
@@ -61,12 +61,12 @@ describe('jit: structural composites', () => {
     ['einsum trace-like sum', (x) => einsum('i...->...', x)],
   ];
   for (const [name, f] of ops) {
-    test.prop([caseArb()], { numRuns: 15 })(name, ([c, dtype, pick]) => {
+    property.prop([caseArb()], { numRuns: 15 })(name, ([c, dtype, pick]) => {
       expectJitMatches((x: Tensor) => f(x, pick), [tensorOf(c, dtype)]);
     });
   }
 
-  test.prop([caseArb(2)], { numRuns: 15 })(
+  property.prop([caseArb(2)], { numRuns: 15 })(
     'grad of a pipeline (jit(grad) == grad)',
     ([c, dtype]) => {
       const loss = (x: Tensor) =>
@@ -79,7 +79,7 @@ describe('jit: structural composites', () => {
     },
   );
 
-  test.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), floatDtypeArb], {
+  property.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 5 }), floatDtypeArb], {
     numRuns: 15,
   })('einsum contractions and a matmul reading a reversed operand', (n, m, dtype) => {
     const a = tensor(
@@ -104,7 +104,7 @@ describe('jit: dynamicSlice and dynamicUpdateSlice with traced starts', () => {
     floatDtypeArb,
   );
 
-  test.prop([windowArb], { numRuns: 25 })(
+  property.prop([windowArb], { numRuns: 25 })(
     'values and gradients equal eager',
     ([shape, picks, st, dtype]) => {
       const sizes = shape.map((n, d) => 1 + (picks[d] % n));

@@ -1,6 +1,6 @@
 // Elementwise binary primitives with numpy broadcasting (add sub mul div pow max min), the six
 // comparisons and select (`where`): gradients w.r.t. both operands, shape rule, reference values.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   add,
   div,
@@ -22,7 +22,7 @@ import {
   tensor,
   where,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   broadcastCase,
   broadcastCasesArb,
@@ -77,14 +77,14 @@ const binary: BinaryCase[] = [
 ];
 
 describe.each(binary)('$name', ({ f, ref, ranges }) => {
-  test.prop([broadcastCasesArb(ranges)], { numRuns: 20 })(
+  property.prop([broadcastCasesArb(ranges)], { numRuns: 20 })(
     'checkGrads w.r.t. both broadcast operands, order 2',
     ([a, b]) => {
       gradCheck(f, [t64(a), t64(b)], { order: 2 });
     },
   );
 
-  test.prop([broadcastCasesArb(ranges)])(
+  property.prop([broadcastCasesArb(ranges)])(
     'shape rule agrees with impl; values match reference',
     ([a, b]) => {
       const out = checkShapeRule(f, [t64(a), t64(b)]);
@@ -92,7 +92,7 @@ describe.each(binary)('$name', ({ f, ref, ranges }) => {
     },
   );
 
-  test.prop([broadcastCasesArb(ranges)])(
+  property.prop([broadcastCasesArb(ranges)])(
     'gradients are reduced back to each operand shape',
     ([a, b]) => {
       const [ga, gb] = grad((x: Tensor, y: Tensor) => f(x, y).sum(), { argnums: [0, 1] })(
@@ -107,7 +107,7 @@ describe.each(binary)('$name', ({ f, ref, ranges }) => {
 
 describe('closed-form gradients under broadcasting', () => {
   // d/dx Σ x·y = Σ over the broadcast copies of y (the transpose of broadcasting is a sum).
-  test.prop([broadcastCasesArb([ANY, ANY])])(
+  property.prop([broadcastCasesArb([ANY, ANY])])(
     'grad of sum(x*y) w.r.t. x sums y over broadcast axes',
     ([a, b]) => {
       const [ga, gb] = grad((x: Tensor, y: Tensor) => mul(x, y).sum(), { argnums: [0, 1] })(
@@ -129,7 +129,7 @@ describe('closed-form gradients under broadcasting', () => {
     },
   );
 
-  test.prop([broadcastCasesArb([ANY, { min: -3, max: 3, awayFromZero: 0.2 }])])(
+  property.prop([broadcastCasesArb([ANY, { min: -3, max: 3, awayFromZero: 0.2 }])])(
     'div: ∂/∂x = 1/y, ∂/∂y = −x/y² (same-shape operands)',
     ([a, b]) => {
       const shape = refBroadcastShape(a.shape, b.shape);
@@ -152,7 +152,7 @@ describe('closed-form gradients under broadcasting', () => {
     },
   );
 
-  test.prop([
+  property.prop([
     broadcastCasesArb([
       { min: 0.2, max: 3 },
       { min: -2, max: 2 },
@@ -195,7 +195,7 @@ describe.each([
   { name: 'maximum', f: maximum, ref: Math.max },
   { name: 'minimum', f: minimum, ref: Math.min },
 ])('$name', ({ f, ref }) => {
-  test.prop([untiedPairArb], { numRuns: 20 })(
+  property.prop([untiedPairArb], { numRuns: 20 })(
     'checkGrads w.r.t. both operands away from ties, order 2',
     ([a, b]) => {
       gradCheck(f, [t64(a), t64(b)], { order: 2 });
@@ -203,7 +203,7 @@ describe.each([
     },
   );
 
-  test.prop([untiedPairArb])(
+  property.prop([untiedPairArb])(
     'shape rule, values, and the gradient goes to the winner',
     ([a, b]) => {
       const out = checkShapeRule(f, [t64(a), t64(b)]);
@@ -219,7 +219,7 @@ describe.each([
     },
   );
 
-  test.prop([tiedCaseArb([5])])('ties split the gradient evenly (0.5 each)', (c) => {
+  property.prop([tiedCaseArb([5])])('ties split the gradient evenly (0.5 each)', (c) => {
     const x = t64(c);
     const constant = t64(c);
     const g = grad((p: Tensor) => f(p, constant).sum())(x);
@@ -242,7 +242,7 @@ const tiedPairArb = broadcastShapesArb(2).chain(([s, t]) =>
 );
 
 describe.each(comparisons)('$name', ({ f, ref }) => {
-  test.prop([tiedPairArb])(
+  property.prop([tiedPairArb])(
     'shape rule and values (bool output) match the JS operator',
     ([a, b]) => {
       const out = checkShapeRule(f, [t64(a), t64(b)]);
@@ -254,7 +254,7 @@ describe.each(comparisons)('$name', ({ f, ref }) => {
     },
   );
 
-  test.prop([untiedPairArb], { numRuns: 20 })(
+  property.prop([untiedPairArb], { numRuns: 20 })(
     'no tangent flows through the predicate; grads through where(pred, x·y, x+y) check',
     ([a, b]) => {
       const x = t64(a);
@@ -268,7 +268,7 @@ describe.each(comparisons)('$name', ({ f, ref }) => {
     },
   );
 
-  test.prop([tiedCaseArb([4]), fc.integer({ min: -2, max: 2 })])(
+  property.prop([tiedCaseArb([4]), fc.integer({ min: -2, max: 2 })])(
     'compares with a JS number (weakly typed)',
     (a, k) => {
       const out = f(t64(a), k);
@@ -297,7 +297,7 @@ describe.each([
   { name: 'select', f: select },
   { name: 'where', f: where },
 ])('$name', ({ f }) => {
-  test.prop([selectArb], { numRuns: 20 })(
+  property.prop([selectArb], { numRuns: 20 })(
     'checkGrads w.r.t. both branches, order 2',
     ([p, a, b]) => {
       const pred = boolTensor(p);
@@ -305,7 +305,7 @@ describe.each([
     },
   );
 
-  test.prop([selectArb])(
+  property.prop([selectArb])(
     'shape rule and values: picks onTrue where pred, with broadcasting',
     ([p, a, b]) => {
       const out = checkShapeRule((q, x, y) => f(q, x, y), [boolTensor(p), t64(a), t64(b)]);
@@ -316,7 +316,7 @@ describe.each([
     },
   );
 
-  test.prop([selectArb])('the gradient flows only into the picked branch', ([p, a, b]) => {
+  property.prop([selectArb])('the gradient flows only into the picked branch', ([p, a, b]) => {
     const pred = boolTensor(p);
     const [ga, gb] = grad((x: Tensor, y: Tensor) => f(pred, x, y).sum(), { argnums: [0, 1] })(
       t64(a),
@@ -336,7 +336,7 @@ describe.each([
 });
 
 describe('weak typing of JS numbers', () => {
-  test.prop([caseOfShapeArb([3]), fc.double({ min: -3, max: 3, noNaN: true })])(
+  property.prop([caseOfShapeArb([3]), fc.double({ min: -3, max: 3, noNaN: true })])(
     'float64 tensor op JS number stays float64 and is exact',
     (a, k) => {
       const x = t64(a);
@@ -360,7 +360,7 @@ describe('weak typing of JS numbers', () => {
   );
 
   const int32Arb = fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 });
-  test.prop([fc.array(fc.tuple(int32Arb, int32Arb), { minLength: 1, maxLength: 8 })])(
+  property.prop([fc.array(fc.tuple(int32Arb, int32Arb), { minLength: 1, maxLength: 8 })])(
     'int32 add/sub/mul wrap exactly like two’s-complement arithmetic (products beyond 2^53 too)',
     (pairs) => {
       const x = tensor(

@@ -1,6 +1,6 @@
 // Composite operations built from primitives: softmax, logSoftmax, logSumExp (numerically
 // stable), relu, softplus, square, oneHot, mean.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   grad,
   logSoftmax,
@@ -14,7 +14,7 @@ import {
   type Tensor,
   tensor,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   alongAxis,
   caseOfShapeArb,
@@ -48,11 +48,11 @@ const refLse = (xs: number[]) => {
 };
 
 describe('softmax', () => {
-  test.prop([axisCaseArb()], { numRuns: 20 })('checkGrads, order 2', ([c, axis]) => {
+  property.prop([axisCaseArb()], { numRuns: 20 })('checkGrads, order 2', ([c, axis]) => {
     gradCheck((x: Tensor) => softmax(x, axis), [t64(c)], { order: 2 });
   });
 
-  test.prop([axisCaseArb()])('shape rule and values; rows sum to 1', ([c, axis]) => {
+  property.prop([axisCaseArb()])('shape rule and values; rows sum to 1', ([c, axis]) => {
     const out = checkShapeRule((x) => softmax(x, axis), [t64(c)]);
     const expected = alongAxis(c, axis, (xs) => xs.map((v) => Math.exp(v - refLse(xs))));
     expectTensor(out, expected, 'float64', { rtol: 1e-13, atol: 1e-15 });
@@ -65,19 +65,22 @@ describe('softmax', () => {
     );
   });
 
-  test.prop([axisCaseArb()])('stable: softmax(x + 1000) = softmax(x), all finite', ([c, axis]) => {
-    const big = softmax(t64(c).add(1000), axis);
-    expect(Array.from(big.data()).every(Number.isFinite)).toBe(true);
-    expectClose(big.data(), softmax(t64(c), axis).data(), { rtol: 1e-9, atol: 1e-12 });
-  });
+  property.prop([axisCaseArb()])(
+    'stable: softmax(x + 1000) = softmax(x), all finite',
+    ([c, axis]) => {
+      const big = softmax(t64(c).add(1000), axis);
+      expect(Array.from(big.data()).every(Number.isFinite)).toBe(true);
+      expectClose(big.data(), softmax(t64(c), axis).data(), { rtol: 1e-9, atol: 1e-12 });
+    },
+  );
 });
 
 describe('logSoftmax', () => {
-  test.prop([axisCaseArb()], { numRuns: 20 })('checkGrads, order 2', ([c, axis]) => {
+  property.prop([axisCaseArb()], { numRuns: 20 })('checkGrads, order 2', ([c, axis]) => {
     gradCheck((x: Tensor) => logSoftmax(x, axis), [t64(c)], { order: 2 });
   });
 
-  test.prop([axisCaseArb()])('shape rule and values x − logΣexp(x)', ([c, axis]) => {
+  property.prop([axisCaseArb()])('shape rule and values x − logΣexp(x)', ([c, axis]) => {
     const out = checkShapeRule((x) => logSoftmax(x, axis), [t64(c)]);
     expectTensor(
       out,
@@ -87,7 +90,7 @@ describe('logSoftmax', () => {
     );
   });
 
-  test.prop([axisCaseArb()])(
+  property.prop([axisCaseArb()])(
     'stable at 1000: equals the shifted computation and is finite',
     ([c, axis]) => {
       const big = logSoftmax(t64(c).add(1000), axis);
@@ -102,11 +105,11 @@ describe('logSumExp', () => {
     fc.tuple(fc.constant(c), fc.constant(axis), fc.boolean()),
   );
 
-  test.prop([lseArb], { numRuns: 20 })('checkGrads, order 2', ([c, axis, keepdims]) => {
+  property.prop([lseArb], { numRuns: 20 })('checkGrads, order 2', ([c, axis, keepdims]) => {
     gradCheck((x: Tensor) => logSumExp(x, axis, keepdims), [t64(c)], { order: 2 });
   });
 
-  test.prop([lseArb])('shape rule and values (keepdims or not)', ([c, axis, keepdims]) => {
+  property.prop([lseArb])('shape rule and values (keepdims or not)', ([c, axis, keepdims]) => {
     const out = checkShapeRule((x) => logSumExp(x, axis, keepdims), [t64(c)]);
     const ax = axis < 0 ? axis + c.shape.length : axis;
     const full = alongAxis(c, axis, (xs) => xs.map(() => refLse(xs)));
@@ -118,7 +121,7 @@ describe('logSumExp', () => {
     expectTensor(out, { shape, data }, 'float64', { rtol: 1e-13, atol: 1e-13 });
   });
 
-  test.prop([lseArb])(
+  property.prop([lseArb])(
     'inputs around 1000 give finite results equal to the shifted computation',
     ([c, axis, keepdims]) => {
       const big = logSumExp(t64(c).add(1000), axis, keepdims);
@@ -172,14 +175,14 @@ describe('relu / softplus / square', () => {
   ];
 
   describe.each(cases)('$name', ({ f, ref, df }) => {
-    test.prop([tensorCaseArb(awayRange)], { numRuns: 20 })(
+    property.prop([tensorCaseArb(awayRange)], { numRuns: 20 })(
       'checkGrads away from 0, order 2',
       (c) => {
         gradCheck(f, [t64(c)], { order: 2 });
       },
     );
 
-    test.prop([tensorCaseArb(awayRange)])('shape rule, values and derivative', (c) => {
+    property.prop([tensorCaseArb(awayRange)])('shape rule, values and derivative', (c) => {
       const out = checkShapeRule(f, [t64(c)]);
       expectTensor(out, refElementwise(ref, [c]), 'float64', { rtol: 1e-13, atol: 1e-15 });
       const g = grad((x: Tensor) => f(x).sum())(t64(c));
@@ -193,7 +196,7 @@ describe('relu / softplus / square', () => {
     expect(grad((x: Tensor) => softplus(x).sum())(z).item()).toBeCloseTo(0.5, 15);
   });
 
-  test.prop([fc.double({ min: 30, max: 700, noNaN: true })])(
+  property.prop([fc.double({ min: 30, max: 700, noNaN: true })])(
     'softplus is stable for large |x|',
     (v) => {
       const x = tensor(new Float64Array([v, -v]));
@@ -221,7 +224,7 @@ describe('oneHot', () => {
     ),
   );
 
-  test.prop([oneHotArb])(
+  property.prop([oneHotArb])(
     // Out-of-range indices raise IndexError eagerly and give NaN rows when traced (issue13_indices).
     'shape rule and values',
     ([depth, idx, dtype]) => {
@@ -231,7 +234,7 @@ describe('oneHot', () => {
     },
   );
 
-  test.prop([oneHotArb.filter(([, idx]) => idx.shape.length >= 1)], { numRuns: 20 })(
+  property.prop([oneHotArb.filter(([, idx]) => idx.shape.length >= 1)], { numRuns: 20 })(
     'cross-entropy through oneHot: checkGrads w.r.t. logits, order 2',
     ([depth, idx]) => {
       const labels = oneHot(i32(idx.data, idx.shape), depth, 'float64');
@@ -245,7 +248,7 @@ describe('oneHot', () => {
 });
 
 describe('mean', () => {
-  test.prop([tensorCaseArb()], { numRuns: 20 })(
+  property.prop([tensorCaseArb()], { numRuns: 20 })(
     'mean over everything: checkGrads order 2 and value',
     (c) => {
       gradCheck((x: Tensor) => mean(x), [t64(c)], { order: 2 });

@@ -1,6 +1,6 @@
 // dot_general with random batch / contracting / free axes in random axis orders, and matmul
 // (vectors, matrices, N-D by 2-D, batched with broadcasting), against a plain-JS contraction.
-import { test } from '@fast-check/vitest';
+import { test as property } from '@fast-check/vitest';
 import {
   type DotGeneralParams,
   dot,
@@ -10,7 +10,7 @@ import {
   type Tensor,
   tensor,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   checkShapeRule,
   dotGeneralArb,
@@ -71,14 +71,14 @@ function refDotGeneral(a: TensorCase, b: TensorCase, p: DotGeneralParams): Tenso
 }
 
 describe('dot_general', () => {
-  test.prop([dotGeneralArb], { numRuns: 20 })(
+  property.prop([dotGeneralArb], { numRuns: 20 })(
     'checkGrads w.r.t. both operands, order 2',
     ([a, b, p]) => {
       gradCheck((x: Tensor, y: Tensor) => dotGeneral(x, y, p), [t64(a), t64(b)], { order: 2 });
     },
   );
 
-  test.prop([dotGeneralArb])(
+  property.prop([dotGeneralArb])(
     'shape rule and values against a plain-JS contraction',
     ([a, b, p]) => {
       const out = checkShapeRule((x, y) => dotGeneral(x, y, p), [t64(a), t64(b)]);
@@ -86,7 +86,7 @@ describe('dot_general', () => {
     },
   );
 
-  test.prop([dotGeneralArb])(
+  property.prop([dotGeneralArb])(
     'gradients have the operand shapes and match the closed form',
     ([a, b, p]) => {
       // d/dA Σ dot_general(A, B) = dot_general(1, B) laid out like A: check with a JS sum.
@@ -137,11 +137,14 @@ function refMatmul(a: TensorCase, b: TensorCase): TensorCase {
 }
 
 describe('matmul', () => {
-  test.prop([matmulArb], { numRuns: 20 })('checkGrads w.r.t. both operands, order 2', ([a, b]) => {
-    gradCheck((x: Tensor, y: Tensor) => matmul(x, y), [t64(a), t64(b)], { order: 2 });
-  });
+  property.prop([matmulArb], { numRuns: 20 })(
+    'checkGrads w.r.t. both operands, order 2',
+    ([a, b]) => {
+      gradCheck((x: Tensor, y: Tensor) => matmul(x, y), [t64(a), t64(b)], { order: 2 });
+    },
+  );
 
-  test.prop([matmulArb])(
+  property.prop([matmulArb])(
     'shape rule and values follow numpy matmul (batched, broadcast, vectors)',
     ([a, b]) => {
       const out = checkShapeRule((x, y) => matmul(x, y), [t64(a), t64(b)]);

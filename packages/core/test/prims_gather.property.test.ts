@@ -1,8 +1,8 @@
 // gather (`take`) and its transpose scatter_add (`scatterAdd`): indices of any rank (repeats
 // allowed) along any axis; gradients, shape rule and plain-JS references.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import { grad, makeJaxpr, scatterAdd, type Tensor, take, vjp } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   caseOfShapeArb,
   checkShapeRule,
@@ -76,7 +76,7 @@ function refScatterAdd(updates: TensorCase, g: GatherCase): TensorCase {
 const indicesOf = (g: GatherCase) => i32(g.indices.data, g.indices.shape);
 
 describe('gather (take)', () => {
-  test.prop([gatherArb], { numRuns: 20 })('checkGrads w.r.t. x, order 2', (g) => {
+  property.prop([gatherArb], { numRuns: 20 })('checkGrads w.r.t. x, order 2', (g) => {
     const idx = indicesOf(g);
     gradCheck((x: Tensor) => take(x, idx, g.axis), [t64(g.x)], { order: 2 });
     gradCheck(
@@ -89,12 +89,15 @@ describe('gather (take)', () => {
     );
   });
 
-  test.prop([gatherArb])('shape rule and values: shape x[:axis] + indices + x[axis+1:]', (g) => {
-    const out = checkShapeRule((x, idx) => take(x, idx, g.axis), [t64(g.x), indicesOf(g)]);
-    expectTensor(out, refTake(g), 'float64', { rtol: 0, atol: 0 });
-  });
+  property.prop([gatherArb])(
+    'shape rule and values: shape x[:axis] + indices + x[axis+1:]',
+    (g) => {
+      const out = checkShapeRule((x, idx) => take(x, idx, g.axis), [t64(g.x), indicesOf(g)]);
+      expectTensor(out, refTake(g), 'float64', { rtol: 0, atol: 0 });
+    },
+  );
 
-  test.prop([gatherArb])('the gradient scatter-adds (repeated indices accumulate)', (g) => {
+  property.prop([gatherArb])('the gradient scatter-adds (repeated indices accumulate)', (g) => {
     const { shape } = gatherShape(g);
     const ct = { shape, data: range(sizeOf(shape)).map((i) => (i % 5) + 1) };
     const [, pullback] = vjp((x: Tensor) => take(x, indicesOf(g), g.axis), t64(g.x));
@@ -119,7 +122,7 @@ describe('scatter_add (scatterAdd)', () => {
     caseOfShapeArb(gatherShape(g).shape).map((updates) => ({ g, updates })),
   );
 
-  test.prop([scatterArb], { numRuns: 20 })(
+  property.prop([scatterArb], { numRuns: 20 })(
     'checkGrads w.r.t. updates, order 2',
     ({ g, updates }) => {
       const idx = indicesOf(g);
@@ -129,15 +132,18 @@ describe('scatter_add (scatterAdd)', () => {
     },
   );
 
-  test.prop([scatterArb])('shape rule and values against a JS accumulation', ({ g, updates }) => {
-    const out = checkShapeRule(
-      (u, idx) => scatterAdd(u, idx, g.x.shape, g.axis),
-      [t64(updates), indicesOf(g)],
-    );
-    expectTensor(out, refScatterAdd(updates, g), 'float64', { rtol: 1e-15, atol: 1e-15 });
-  });
+  property.prop([scatterArb])(
+    'shape rule and values against a JS accumulation',
+    ({ g, updates }) => {
+      const out = checkShapeRule(
+        (u, idx) => scatterAdd(u, idx, g.x.shape, g.axis),
+        [t64(updates), indicesOf(g)],
+      );
+      expectTensor(out, refScatterAdd(updates, g), 'float64', { rtol: 1e-15, atol: 1e-15 });
+    },
+  );
 
-  test.prop([scatterArb])(
+  property.prop([scatterArb])(
     'scatter_add is the adjoint of take: ⟨take(x), u⟩ = ⟨x, scatterAdd(u)⟩',
     ({ g, updates }) => {
       const idx = indicesOf(g);

@@ -1,7 +1,7 @@
 // Structural primitives: reshape, broadcast_in_dim (broadcastTo), transpose, squeeze/expandDims,
 // slice (with steps) and its transpose pad, concatenate / stack. All are linear, so checkGrads
 // (order 2 included) must hold exactly, and values are checked by explicit index mapping.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   broadcastTo,
   concat,
@@ -18,7 +18,7 @@ import {
   transpose,
   vjp,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   broadcastableToArb,
   broadcastCase,
@@ -45,12 +45,12 @@ import {
 const smooth = (y: Tensor) => y.mul(y).sum();
 
 describe('reshape', () => {
-  test.prop([reshapeArb], { numRuns: 20 })('checkGrads, order 2', ({ c, inferred }) => {
+  property.prop([reshapeArb], { numRuns: 20 })('checkGrads, order 2', ({ c, inferred }) => {
     gradCheck((x: Tensor) => reshape(x, inferred), [t64(c)], { order: 2 });
     gradCheck((x: Tensor) => smooth(reshape(x, inferred)), [t64(c)], { order: 2 });
   });
 
-  test.prop([reshapeArb])(
+  property.prop([reshapeArb])(
     'shape rule (with -1 inferred) and row-major values',
     ({ c, target, inferred }) => {
       const out = checkShapeRule((x) => reshape(x, inferred), [t64(c)]);
@@ -64,17 +64,17 @@ describe('broadcast_in_dim (broadcastTo)', () => {
     broadcastableToArb(out).chain((src) => caseOfShapeArb(src).map((c) => ({ c, out }))),
   );
 
-  test.prop([broadcastArb], { numRuns: 20 })('checkGrads, order 2', ({ c, out }) => {
+  property.prop([broadcastArb], { numRuns: 20 })('checkGrads, order 2', ({ c, out }) => {
     gradCheck((x: Tensor) => broadcastTo(x, out), [t64(c)], { order: 2 });
     gradCheck((x: Tensor) => smooth(broadcastTo(x, out)), [t64(c)], { order: 2 });
   });
 
-  test.prop([broadcastArb])('shape rule and values by numpy index mapping', ({ c, out }) => {
+  property.prop([broadcastArb])('shape rule and values by numpy index mapping', ({ c, out }) => {
     const y = checkShapeRule((x) => broadcastTo(x, out), [t64(c)]);
     expectTensor(y, broadcastCase(c, out), 'float64', { rtol: 0, atol: 0 });
   });
 
-  test.prop([broadcastArb])('the gradient sums over broadcast copies', ({ c, out }) => {
+  property.prop([broadcastArb])('the gradient sums over broadcast copies', ({ c, out }) => {
     const g = grad((x: Tensor) => broadcastTo(x, out).sum())(t64(c));
     const expected = new Array<number>(c.data.length).fill(0);
     for (let i = 0; i < sizeOf(out); i++) expected[broadcastSource(c, unravel(i, out))] += 1;
@@ -87,14 +87,14 @@ describe('transpose', () => {
     fc.tuple(fc.constant(c), fc.option(permutationArb(c.shape.length), { nil: undefined })),
   );
 
-  test.prop([transposeArb], { numRuns: 20 })('checkGrads, order 2', ([c, perm]) => {
+  property.prop([transposeArb], { numRuns: 20 })('checkGrads, order 2', ([c, perm]) => {
     gradCheck((x: Tensor) => transpose(x, perm), [t64(c)], { order: 2 });
     gradCheck((x: Tensor) => smooth(transpose(x, perm).mul(t64(c).transpose(perm))), [t64(c)], {
       order: 2,
     });
   });
 
-  test.prop([transposeArb])(
+  property.prop([transposeArb])(
     'shape rule and values (out[i] = x[i permuted]; default reverses)',
     ([c, perm]) => {
       const p = perm ?? range(c.shape.length).reverse();
@@ -114,7 +114,7 @@ describe('transpose', () => {
 });
 
 describe('squeeze / expandDims', () => {
-  test.prop([
+  property.prop([
     tensorCaseArb({ min: -3, max: 3 }, { maxRank: 3 }).chain((c) =>
       fc.tuple(fc.constant(c), fc.integer({ min: -(c.shape.length + 1), max: c.shape.length })),
     ),
@@ -131,7 +131,7 @@ describe('squeeze / expandDims', () => {
     },
   );
 
-  test.prop([tensorCaseArb()])('squeeze() drops every size-1 axis; grads flow back', (c) => {
+  property.prop([tensorCaseArb()])('squeeze() drops every size-1 axis; grads flow back', (c) => {
     const y = checkShapeRule((x) => squeeze(x), [t64(c)]);
     expectTensor(y, { shape: c.shape.filter((d) => d !== 1), data: c.data }, 'float64', {
       rtol: 0,
@@ -140,7 +140,7 @@ describe('squeeze / expandDims', () => {
     gradCheck((x: Tensor) => smooth(squeeze(x)), [t64(c)], { order: 2 });
   });
 
-  test.prop([
+  property.prop([
     tensorCaseArb({ min: -3, max: 3 }, { minRank: 1 }).filter((c) => c.shape.includes(1)),
   ])('squeeze of a chosen size-1 axis (and a negative one) keeps the others', (c) => {
     const ax = c.shape.indexOf(1);
@@ -171,12 +171,15 @@ describe('slice (with steps) and pad (its transpose)', () => {
     return { shape, positions };
   }
 
-  test.prop([sliceArb], { numRuns: 20 })('checkGrads, order 2', ({ c, starts, limits, steps }) => {
-    gradCheck((x: Tensor) => slice(x, starts, limits, steps), [t64(c)], { order: 2 });
-    gradCheck((x: Tensor) => smooth(slice(x, starts, limits, steps)), [t64(c)], { order: 2 });
-  });
+  property.prop([sliceArb], { numRuns: 20 })(
+    'checkGrads, order 2',
+    ({ c, starts, limits, steps }) => {
+      gradCheck((x: Tensor) => slice(x, starts, limits, steps), [t64(c)], { order: 2 });
+      gradCheck((x: Tensor) => smooth(slice(x, starts, limits, steps)), [t64(c)], { order: 2 });
+    },
+  );
 
-  test.prop([sliceArb])('shape rule and values x[start:limit:step] per axis', (s) => {
+  property.prop([sliceArb])('shape rule and values x[start:limit:step] per axis', (s) => {
     const y = checkShapeRule((x) => slice(x, s.starts, s.limits, s.steps), [t64(s.c)]);
     const { shape, positions } = refSlice(s);
     expectTensor(y, { shape, data: positions.map((p) => s.c.data[p]) }, 'float64', {
@@ -185,7 +188,7 @@ describe('slice (with steps) and pad (its transpose)', () => {
     });
   });
 
-  test.prop([sliceArb])(
+  property.prop([sliceArb])(
     'vjp of slice is pad: the cotangent lands on the sliced positions, zeros elsewhere',
     (s) => {
       const { shape, positions } = refSlice(s);
@@ -200,7 +203,7 @@ describe('slice (with steps) and pad (its transpose)', () => {
     },
   );
 
-  test.prop([sliceArb], { numRuns: 20 })(
+  property.prop([sliceArb], { numRuns: 20 })(
     'pad appears in the IR of the gradient and its shape rule agrees',
     (s) => {
       const df = grad((x: Tensor) => smooth(slice(x, s.starts, s.limits, s.steps)));
@@ -266,7 +269,7 @@ describe('concatenate / stack', () => {
     return { shape, data };
   }
 
-  test.prop([concatArb], { numRuns: 20 })(
+  property.prop([concatArb], { numRuns: 20 })(
     'checkGrads w.r.t. every part, order 2',
     ({ parts, axis }) => {
       gradCheck((...xs: Tensor[]) => concatenate(xs, axis), parts.map(t64), { order: 2 });
@@ -278,7 +281,7 @@ describe('concatenate / stack', () => {
     },
   );
 
-  test.prop([concatArb])('shape rule and values by index mapping', ({ parts, axis }) => {
+  property.prop([concatArb])('shape rule and values by index mapping', ({ parts, axis }) => {
     const y = checkShapeRule((...xs) => concatenate(xs, axis), parts.map(t64));
     expectTensor(y, refConcat(parts, axis), 'float64', { rtol: 0, atol: 0 });
   });
@@ -290,18 +293,21 @@ describe('concatenate / stack', () => {
     ),
   );
 
-  test.prop([stackArb], { numRuns: 20 })('stack: checkGrads, order 2', ([parts, axis]) => {
+  property.prop([stackArb], { numRuns: 20 })('stack: checkGrads, order 2', ([parts, axis]) => {
     gradCheck((...xs: Tensor[]) => smooth(stack(xs, axis)), parts.map(t64), { order: 2 });
   });
 
-  test.prop([stackArb])('stack: shape rule and values (a new axis at `axis`)', ([parts, axis]) => {
-    const rank = parts[0].shape.length;
-    const ax = axis < 0 ? axis + rank + 1 : axis;
-    const y = checkShapeRule((...xs) => stack(xs, axis), parts.map(t64));
-    const expanded = parts.map((p) => ({
-      shape: [...p.shape.slice(0, ax), 1, ...p.shape.slice(ax)],
-      data: p.data,
-    }));
-    expectTensor(y, refConcat(expanded, ax), 'float64', { rtol: 0, atol: 0 });
-  });
+  property.prop([stackArb])(
+    'stack: shape rule and values (a new axis at `axis`)',
+    ([parts, axis]) => {
+      const rank = parts[0].shape.length;
+      const ax = axis < 0 ? axis + rank + 1 : axis;
+      const y = checkShapeRule((...xs) => stack(xs, axis), parts.map(t64));
+      const expanded = parts.map((p) => ({
+        shape: [...p.shape.slice(0, ax), 1, ...p.shape.slice(ax)],
+        data: p.data,
+      }));
+      expectTensor(y, refConcat(expanded, ax), 'float64', { rtol: 0, atol: 0 });
+    },
+  );
 });

@@ -1,5 +1,5 @@
 // convert_element_type (`astype`), iota, stop_gradient, argsort and the random primitives.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   argsort,
   astype,
@@ -16,7 +16,7 @@ import {
   take,
   tensor,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   alongAxis,
   caseOfShapeArb,
@@ -38,7 +38,7 @@ import {
 describe('convert_element_type (astype)', () => {
   const wide = { min: -1e3, max: 1e3 };
 
-  test.prop([
+  property.prop([
     tensorCaseArb(wide),
     fc.constantFrom('float32' as const, 'int32' as const, 'bool' as const),
   ])('shape rule and values: fround, truncation toward zero, non-zero is true', (c, dtype) => {
@@ -49,7 +49,7 @@ describe('convert_element_type (astype)', () => {
     expectTensor(out, { shape: c.shape, data: c.data.map(ref) }, dtype, { rtol: 0, atol: 0 });
   });
 
-  test.prop([tensorCaseArb({ min: -3, max: 3 })], { numRuns: 20 })(
+  property.prop([tensorCaseArb({ min: -3, max: 3 })], { numRuns: 20 })(
     'float64 → float32 → float64 is differentiable (checkGrads at float32 precision, order 2)',
     (c) => {
       gradCheck((x: Tensor) => astype(astype(x, 'float32'), 'float64'), [t64(c)], {
@@ -64,7 +64,7 @@ describe('convert_element_type (astype)', () => {
     },
   );
 
-  test.prop([tensorCaseArb({ min: -3, max: 3 })], { numRuns: 20 })(
+  property.prop([tensorCaseArb({ min: -3, max: 3 })], { numRuns: 20 })(
     'float32 → float64 is exact and checkGrads passes with a float32 input',
     (c) => {
       const x32 = tensor(new Float32Array(c.data), { shape: c.shape });
@@ -73,7 +73,7 @@ describe('convert_element_type (astype)', () => {
     },
   );
 
-  test.prop([tensorCaseArb({ min: -3, max: 3 })])(
+  property.prop([tensorCaseArb({ min: -3, max: 3 })])(
     'through int32 or bool the tangent is zero',
     (c) => {
       const x = t64(c);
@@ -95,7 +95,7 @@ describe('iota', () => {
     ),
   );
 
-  test.prop([iotaArb])(
+  property.prop([iotaArb])(
     'shape rule (traced with no inputs) and values count along the dimension',
     ([shape, dim, dtype]) => {
       const d = dim < 0 ? dim + shape.length : dim;
@@ -117,7 +117,7 @@ describe('iota', () => {
     },
   );
 
-  test.prop([iotaArb.chain(([shape, dim]) => caseOfShapeArb(shape).map((c) => ({ c, dim })))], {
+  property.prop([iotaArb.chain(([shape, dim]) => caseOfShapeArb(shape).map((c) => ({ c, dim })))], {
     numRuns: 20,
   })('iota is a constant for differentiation: grad of Σ x·sin(iota) is sin(iota)', ({ c, dim }) => {
     const f = (x: Tensor) => x.mul(sin(iota(c.shape, dim, 'float64'))).sum();
@@ -128,12 +128,12 @@ describe('iota', () => {
 });
 
 describe('stop_gradient', () => {
-  test.prop([tensorCaseArb()])('shape rule and identity values', (c) => {
+  property.prop([tensorCaseArb()])('shape rule and identity values', (c) => {
     const out = checkShapeRule((x) => stopGradient(x), [t64(c)]);
     expectTensor(out, c, 'float64', { rtol: 0, atol: 0 });
   });
 
-  test.prop([tensorCaseArb()], { numRuns: 20 })(
+  property.prop([tensorCaseArb()], { numRuns: 20 })(
     'blocks derivatives: d/dx Σ x·sg(x) = x, jvp tangent 0',
     (c) => {
       const x = t64(c);
@@ -151,7 +151,7 @@ describe('stop_gradient', () => {
     },
   );
 
-  test.prop([tensorCaseArb()])(
+  property.prop([tensorCaseArb()])(
     'second derivative through stop_gradient: d²/dx² Σ x²·sg(x) = 2·x',
     (c) => {
       const x = t64(c);
@@ -176,7 +176,7 @@ describe('argsort', () => {
   const refArgsort = (c: TensorCase, axis: number): number[] =>
     alongAxis(c, axis, (xs) => range(xs.length).sort((p, q) => xs[p] - xs[q] || p - q)).data;
 
-  test.prop([argsortArb])(
+  property.prop([argsortArb])(
     'shape rule and values: a stable ascending sort along the axis',
     ([c, axis]) => {
       const out = checkShapeRule((x) => argsort(x, axis), [t64(c)]);
@@ -187,7 +187,7 @@ describe('argsort', () => {
     },
   );
 
-  test.prop([argsortArb])(
+  property.prop([argsortArb])(
     'int32 result has no tangent; sorting via take is differentiable',
     ([c, axis]) => {
       const x = t64(c);
@@ -212,7 +212,7 @@ describe('argsort', () => {
     },
   );
 
-  test.prop(
+  property.prop(
     [
       shapeArb({ minRank: 1, maxRank: 3 }).chain((shape) =>
         fc.tuple(distinctCaseArb(shape), fc.integer({ min: -shape.length, max: shape.length - 1 })),
@@ -232,7 +232,7 @@ describe('argsort', () => {
 describe('random', () => {
   const seedArb = fc.integer({ min: 0, max: 2 ** 40 });
 
-  test.prop([seedArb, shapeArb({ maxRank: 3 })])(
+  property.prop([seedArb, shapeArb({ maxRank: 3 })])(
     'same key gives the same numbers; the key is not mutated',
     (seed, shape) => {
       const k = random.key(seed);
@@ -247,7 +247,7 @@ describe('random', () => {
     },
   );
 
-  test.prop([seedArb, fc.integer({ min: 2, max: 5 })])(
+  property.prop([seedArb, fc.integer({ min: 2, max: 5 })])(
     'split keys differ from each other and from the parent',
     (seed, n) => {
       const k = random.key(seed);
@@ -264,7 +264,7 @@ describe('random', () => {
     },
   );
 
-  test.prop([seedArb, shapeArb(), fc.constantFrom('float32' as const, 'float64' as const)])(
+  property.prop([seedArb, shapeArb(), fc.constantFrom('float32' as const, 'float64' as const)])(
     'uniform lies in [0, 1) with the requested shape/dtype; the shape rule agrees',
     (seed, shape, dtype) => {
       const k = random.key(seed);
@@ -288,7 +288,7 @@ describe('random', () => {
     },
   );
 
-  test.prop([fc.integer({ min: 0, max: 1000 })], { numRuns: 3 })(
+  property.prop([fc.integer({ min: 0, max: 1000 })], { numRuns: 3 })(
     'normal: 20k samples have mean ≈ 0 and std ≈ 1 (and uniform mean ≈ 1/2)',
     (seed) => {
       const [k1, k2] = random.split(random.key(seed));
@@ -313,7 +313,7 @@ describe('random', () => {
     },
   );
 
-  test.prop([seedArb, fc.integer({ min: 1, max: 30 })])(
+  property.prop([seedArb, fc.integer({ min: 1, max: 30 })])(
     'permutation is a permutation of 0..n-1',
     (seed, n) => {
       const p = random.permutation(random.key(seed), n);
@@ -321,12 +321,15 @@ describe('random', () => {
     },
   );
 
-  test.prop([seedArb])('random draws have no tangent under grad (they are constants)', (seed) => {
-    const k = random.key(seed);
-    const x = t64({ shape: [4], data: [1, 2, 3, 4] });
-    const g = grad((a: Tensor) => a.mul(random.normal(k, [4], { dtype: 'float64' })).sum())(x);
-    expect(Array.from(g.data())).toEqual(
-      Array.from(random.normal(k, [4], { dtype: 'float64' }).data()),
-    );
-  });
+  property.prop([seedArb])(
+    'random draws have no tangent under grad (they are constants)',
+    (seed) => {
+      const k = random.key(seed);
+      const x = t64({ shape: [4], data: [1, 2, 3, 4] });
+      const g = grad((a: Tensor) => a.mul(random.normal(k, [4], { dtype: 'float64' })).sum())(x);
+      expect(Array.from(g.data())).toEqual(
+        Array.from(random.normal(k, [4], { dtype: 'float64' }).data()),
+      );
+    },
+  );
 });

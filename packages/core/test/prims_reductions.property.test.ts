@@ -1,6 +1,6 @@
 // reduce_sum / reduce_max / reduce_min (through sum / max / min / mean with axis and keepdims)
 // and argmax / argmin: gradients, shape rule, and values against plain-JS reductions.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   argmax,
   argmin,
@@ -15,7 +15,7 @@ import {
   take,
   tensor,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   type AxisSpec,
   axisSpecArb,
@@ -66,21 +66,21 @@ const reductions: ReductionCase[] = [
 ];
 
 describe.each(reductions)('$name', ({ f, init, combine, data, finish }) => {
-  test.prop([reductionArb(data)], { numRuns: 20 })(
+  property.prop([reductionArb(data)], { numRuns: 20 })(
     'checkGrads fwd+rev, order 2',
     ([c, axis, keepdims]) => {
       gradCheck((x: Tensor) => f(x, axis, keepdims), [t64(c)], { order: 2 });
     },
   );
 
-  test.prop([reductionArb(data)], { numRuns: 20 })(
+  property.prop([reductionArb(data)], { numRuns: 20 })(
     'checkGrads of a smooth function of it, order 2',
     ([c, axis, keepdims]) => {
       gradCheck((x: Tensor) => exp(f(x.mul(0.5), axis, keepdims)).sum(), [t64(c)], { order: 2 });
     },
   );
 
-  test.prop([reductionArb(data)])(
+  property.prop([reductionArb(data)])(
     'shape rule and values (axis, keepdims) match a JS loop',
     ([c, axis, keepdims]) => {
       const out = checkShapeRule((x) => f(x, axis, keepdims), [t64(c)]);
@@ -96,7 +96,7 @@ describe.each(reductions)('$name', ({ f, init, combine, data, finish }) => {
 });
 
 describe('reduction gradients in closed form', () => {
-  test.prop([reductionArb(anyData)])(
+  property.prop([reductionArb(anyData)])(
     'grad of sum(x, axis) is ones; of mean is 1/count',
     ([c, axis, keepdims]) => {
       const g = grad((x: Tensor) => sum(x, axis, keepdims).sum())(t64(c));
@@ -112,7 +112,7 @@ describe('reduction gradients in closed form', () => {
     },
   );
 
-  test.prop([reductionArb(distinctCaseArb)])(
+  property.prop([reductionArb(distinctCaseArb)])(
     'grad of max(x, axis) is the one-hot mask of the maxima',
     ([c, axis]) => {
       const axes = resolveAxes(axis, c.shape.length);
@@ -132,7 +132,7 @@ describe('reduction gradients in closed form', () => {
     expectClose(g.data(), [0, 0.5, 0.5, 0, 1 / 3, 1 / 3, 1 / 3, 0], { rtol: 1e-15 });
   });
 
-  test.prop([tiedCaseArb([3, 4])])('sum of bool counts true values (int32)', (c) => {
+  property.prop([tiedCaseArb([3, 4])])('sum of bool counts true values (int32)', (c) => {
     const b = t64(c).gt(0);
     const counts = sum(b, 1);
     expect(counts.dtype).toBe('int32');
@@ -173,7 +173,7 @@ describe.each([
   { name: 'argmax', f: argmax, better: (a: number, b: number) => a > b },
   { name: 'argmin', f: argmin, better: (a: number, b: number) => a < b },
 ])('$name', ({ f, better }) => {
-  test.prop([argArb(tiedCaseArb)])(
+  property.prop([argArb(tiedCaseArb)])(
     'shape rule and values (int32, first index on ties)',
     ([c, axis]) => {
       const out = checkShapeRule((x) => f(x, axis), [t64(c)]);
@@ -181,7 +181,7 @@ describe.each([
     },
   );
 
-  test.prop([argArb(distinctCaseArb)], { numRuns: 20 })(
+  property.prop([argArb(distinctCaseArb)], { numRuns: 20 })(
     'int32 output has no tangent; take(x, arg(x)) differentiates like the extreme',
     ([c, axis]) => {
       const x = t64(c);

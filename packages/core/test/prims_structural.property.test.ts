@@ -3,7 +3,7 @@
 // window primitives dynamicSlice / dynamicUpdateSlice. Values are checked against hand-written
 // index loops over plain arrays, gradients against float64 central finite differences (checkGrads,
 // order 2 where the op is smooth), and the shape rule against the traced IR.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   add,
   associativeScan,
@@ -25,7 +25,7 @@ import {
   tensor,
   tile,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   caseOfShapeArb,
   checkShapeRule,
@@ -64,7 +64,7 @@ describe('flip (rev)', () => {
     fc.tuple(fc.constant(c), fc.subarray(range(c.shape.length))),
   );
 
-  test.prop([flipArb])('values: out[i] = x[n-1-i] on the flipped axes', ([c, axes]) => {
+  property.prop([flipArb])('values: out[i] = x[n-1-i] on the flipped axes', ([c, axes]) => {
     const y = checkShapeRule((x) => flip(x, axes), [t64(c)]);
     const want = mapIndices(c, c.shape, (idx) =>
       idx.map((k, d) => (axes.includes(d) ? c.shape[d] - 1 - k : k)),
@@ -72,11 +72,11 @@ describe('flip (rev)', () => {
     expectTensor(y, want, 'float64', EXACT);
   });
 
-  test.prop([flipArb], { numRuns: 20 })('checkGrads, order 2', ([c, axes]) => {
+  property.prop([flipArb], { numRuns: 20 })('checkGrads, order 2', ([c, axes]) => {
     gradCheck((x: Tensor) => smooth(flip(x, axes).mul(t64(c))), [t64(c)], { order: 2 });
   });
 
-  test.prop([tensorCaseArb()])('flip() reverses every axis; twice is the identity', (c) => {
+  property.prop([tensorCaseArb()])('flip() reverses every axis; twice is the identity', (c) => {
     const all = mapIndices(c, c.shape, (idx) => idx.map((k, d) => c.shape[d] - 1 - k));
     expectTensor(flip(t64(c)), all, 'float64', EXACT);
     expectTensor(flip(flip(t64(c))), c, 'float64', EXACT);
@@ -99,19 +99,22 @@ describe('pad', () => {
     ),
   );
 
-  test.prop([padArb])('values: a loop over the padded grid (negative widths crop)', ([c, w, v]) => {
-    const widths = w as [number, number][];
-    const shape = c.shape.map((n, d) => n + widths[d][0] + widths[d][1]);
-    const y = checkShapeRule((x) => pad(x, widths, { constantValue: v }), [t64(c)]);
-    const data = range(sizeOf(shape)).map((i) => {
-      const src = unravel(i, shape).map((k, d) => k - widths[d][0]);
-      const inside = src.every((k, d) => k >= 0 && k < c.shape[d]);
-      return inside ? c.data[ravel(src, c.shape)] : v;
-    });
-    expectTensor(y, { shape, data }, 'float64', EXACT);
-  });
+  property.prop([padArb])(
+    'values: a loop over the padded grid (negative widths crop)',
+    ([c, w, v]) => {
+      const widths = w as [number, number][];
+      const shape = c.shape.map((n, d) => n + widths[d][0] + widths[d][1]);
+      const y = checkShapeRule((x) => pad(x, widths, { constantValue: v }), [t64(c)]);
+      const data = range(sizeOf(shape)).map((i) => {
+        const src = unravel(i, shape).map((k, d) => k - widths[d][0]);
+        const inside = src.every((k, d) => k >= 0 && k < c.shape[d]);
+        return inside ? c.data[ravel(src, c.shape)] : v;
+      });
+      expectTensor(y, { shape, data }, 'float64', EXACT);
+    },
+  );
 
-  test.prop([padArb], { numRuns: 20 })('checkGrads, order 2', ([c, w, v]) => {
+  property.prop([padArb], { numRuns: 20 })('checkGrads, order 2', ([c, w, v]) => {
     const widths = w as [number, number][];
     gradCheck((x: Tensor) => smooth(pad(x, widths, { constantValue: v })), [t64(c)], { order: 2 });
   });
@@ -139,7 +142,7 @@ describe('pad', () => {
 });
 
 describe('split', () => {
-  test.prop([
+  property.prop([
     caseWithAxisArb().chain(([c, axis]) =>
       fc.tuple(
         fc.constant(c),
@@ -162,7 +165,7 @@ describe('split', () => {
     });
   });
 
-  test.prop([caseWithAxisArb()], { numRuns: 20 })(
+  property.prop([caseWithAxisArb()], { numRuns: 20 })(
     'sections: equal pieces that concatenate back; grads flow to each piece',
     ([c, axis]) => {
       const n = c.shape[axis];
@@ -191,7 +194,7 @@ describe('tile and repeat', () => {
     fc.tuple(fc.constant(c), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 4 })),
   );
 
-  test.prop([tileArb])('tile: out[i] = x[i mod n] with numpy rank alignment', ([c, reps]) => {
+  property.prop([tileArb])('tile: out[i] = x[i mod n] with numpy rank alignment', ([c, reps]) => {
     const rank = Math.max(reps.length, c.shape.length);
     const counts = [...new Array(rank - reps.length).fill(1), ...reps];
     const dims = [...new Array(rank - c.shape.length).fill(1), ...c.shape];
@@ -202,7 +205,7 @@ describe('tile and repeat', () => {
     expectTensor(y, want, 'float64', EXACT);
   });
 
-  test.prop([tileArb], { numRuns: 20 })('tile: checkGrads, order 2', ([c, reps]) => {
+  property.prop([tileArb], { numRuns: 20 })('tile: checkGrads, order 2', ([c, reps]) => {
     gradCheck((x: Tensor) => smooth(tile(x, reps)), [t64(c)], { order: 2 });
   });
 
@@ -220,15 +223,18 @@ describe('tile and repeat', () => {
     ),
   );
 
-  test.prop([repeatArb])('repeat: element i appears repeats[i] times in order', ([c, axis, r]) => {
-    const counts = typeof r === 'number' ? new Array<number>(c.shape[axis]).fill(r) : r;
-    const source = counts.flatMap((k, i) => new Array<number>(k).fill(i));
-    const shape = c.shape.map((n, d) => (d === axis ? source.length : n));
-    const y = checkShapeRule((x) => repeat(x, r, axis), [t64(c)]);
-    const want = mapIndices(c, shape, (idx) => idx.map((k, d) => (d === axis ? source[k] : k)));
-    expectTensor(y, want, 'float64', EXACT);
-    gradCheck((x: Tensor) => smooth(repeat(x, r, axis)), [t64(c)], { order: 2 });
-  });
+  property.prop([repeatArb])(
+    'repeat: element i appears repeats[i] times in order',
+    ([c, axis, r]) => {
+      const counts = typeof r === 'number' ? new Array<number>(c.shape[axis]).fill(r) : r;
+      const source = counts.flatMap((k, i) => new Array<number>(k).fill(i));
+      const shape = c.shape.map((n, d) => (d === axis ? source.length : n));
+      const y = checkShapeRule((x) => repeat(x, r, axis), [t64(c)]);
+      const want = mapIndices(c, shape, (idx) => idx.map((k, d) => (d === axis ? source[k] : k)));
+      expectTensor(y, want, 'float64', EXACT);
+      gradCheck((x: Tensor) => smooth(repeat(x, r, axis)), [t64(c)], { order: 2 });
+    },
+  );
 
   test('repeat without an axis flattens first', () => {
     const y = repeat(
@@ -243,7 +249,7 @@ describe('tile and repeat', () => {
 });
 
 describe('clip', () => {
-  test.prop([
+  property.prop([
     tensorCaseArb({ min: -3, max: 3 }),
     fc.double({ min: -2, max: 0, noNaN: true }),
     fc.double({ min: 0, max: 2, noNaN: true }),
@@ -275,7 +281,7 @@ describe('clip', () => {
     expect(Array.from(g.data())).toEqual([0, 0.5, 1, 0.5, 0]);
   });
 
-  test.prop([distinctCaseArb([5])], { numRuns: 20 })('checkGrads away from the bounds', (c) => {
+  property.prop([distinctCaseArb([5])], { numRuns: 20 })('checkGrads away from the bounds', (c) => {
     // Values are ≥ 0.01 apart; bounds halfway between grid points avoid the kinks.
     gradCheck((x: Tensor) => smooth(clip(x, { min: -0.995, max: 1.005 })), [t64(c)]);
   });
@@ -318,7 +324,7 @@ describe('cumulative scans', () => {
     { name: 'cummax', f: cummax, ref: (a: number, b: number) => Math.max(a, b) },
   ];
   for (const op of ops) {
-    test.prop([scanArb])(
+    property.prop([scanArb])(
       `${op.name}: values against a sequential loop, {axis, reverse}`,
       ([c, axis, reverse]) => {
         const y = checkShapeRule((x) => op.f(x, { axis, reverse }), [t64(c)]);
@@ -327,7 +333,7 @@ describe('cumulative scans', () => {
     );
   }
 
-  test.prop([scanArb], { numRuns: 15 })(
+  property.prop([scanArb], { numRuns: 15 })(
     'cumsum and cumprod: checkGrads, order 2',
     ([c, axis, reverse]) => {
       gradCheck((x: Tensor) => smooth(cumsum(x, { axis, reverse })), [t64(c)], { order: 2 });
@@ -335,13 +341,13 @@ describe('cumulative scans', () => {
     },
   );
 
-  test.prop([fc.integer({ min: 1, max: 9 }).chain((n) => distinctCaseArb([n])), fc.boolean()], {
+  property.prop([fc.integer({ min: 1, max: 9 }).chain((n) => distinctCaseArb([n])), fc.boolean()], {
     numRuns: 20,
   })('cummax: checkGrads with distinct values', (c, reverse) => {
     gradCheck((x: Tensor) => smooth(cummax(x, { reverse })), [t64(c)]);
   });
 
-  test.prop([fc.integer({ min: 1, max: 7 }), fc.nat(6)])(
+  property.prop([fc.integer({ min: 1, max: 7 }), fc.nat(6)])(
     'cumprod: the gradient at zeros is exact (d/dx_j of Σ cumprod, by hand)',
     (n, zeroAt) => {
       const data = range(n).map((i) => (i === zeroAt % n ? 0 : 1 + 0.25 * i));
@@ -378,7 +384,7 @@ describe('cumulative scans', () => {
     expect(b.toArray()).toEqual([1, 1, 2]);
   });
 
-  test.prop([scanArb])(
+  property.prop([scanArb])(
     'associativeScan with maximum and add equals its sequential loop',
     ([c, axis, reverse]) => {
       const f = (a: Tensor, b: Tensor) => maximum(a, b);
@@ -484,12 +490,15 @@ describe('einsum', () => {
     return { shape: outShape, data };
   }
 
-  test.prop([einsumArb])('values: the sum over all label assignments', ([spec, cases, , ell]) => {
-    const y = checkShapeRule((...xs) => einsum(spec, ...xs), cases.map(t64));
-    expectTensor(y, refEinsum(spec, cases, ell), 'float64', { rtol: 1e-12, atol: 1e-12 });
-  });
+  property.prop([einsumArb])(
+    'values: the sum over all label assignments',
+    ([spec, cases, , ell]) => {
+      const y = checkShapeRule((...xs) => einsum(spec, ...xs), cases.map(t64));
+      expectTensor(y, refEinsum(spec, cases, ell), 'float64', { rtol: 1e-12, atol: 1e-12 });
+    },
+  );
 
-  test.prop([einsumArb], { numRuns: 20 })('checkGrads, order 2', ([spec, cases]) => {
+  property.prop([einsumArb], { numRuns: 20 })('checkGrads, order 2', ([spec, cases]) => {
     gradCheck((...xs: Tensor[]) => smooth(einsum(spec, ...xs)), cases.map(t64), { order: 2 });
   });
 
@@ -510,7 +519,7 @@ describe('dynamicSlice and dynamicUpdateSlice', () => {
     ),
   );
 
-  test.prop([windowArb])(
+  property.prop([windowArb])(
     'dynamicSlice: x[clamp(s)+i] with starts clamped as JAX',
     ([c, sz, st]) => {
       const sizes = sz as number[];
@@ -532,7 +541,7 @@ describe('dynamicSlice and dynamicUpdateSlice', () => {
     },
   );
 
-  test.prop([
+  property.prop([
     windowArb.chain(([c, sz, st]) =>
       fc.tuple(fc.constant(c), fc.constant(sz), fc.constant(st), caseOfShapeArb(sz as number[])),
     ),
@@ -552,7 +561,7 @@ describe('dynamicSlice and dynamicUpdateSlice', () => {
     expectTensor(y, { shape: c.shape, data }, 'float64', EXACT);
   });
 
-  test.prop(
+  property.prop(
     [
       windowArb.chain(([c, sz, st]) =>
         fc.tuple(fc.constant(c), fc.constant(sz), fc.constant(st), caseOfShapeArb(sz as number[])),
@@ -573,7 +582,7 @@ describe('dynamicSlice and dynamicUpdateSlice', () => {
 });
 
 describe('shapes of random structural pipelines', () => {
-  test.prop([shapeArb({ minRank: 1, maxRank: 3 })])(
+  property.prop([shapeArb({ minRank: 1, maxRank: 3 })])(
     'tile of flip of pad keeps the predicted shape',
     (s) => {
       const c = { shape: s, data: range(sizeOf(s)) };

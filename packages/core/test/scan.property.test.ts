@@ -1,6 +1,6 @@
 // Scan conformance: grad/jvp of scan equal grad/jvp of the same computation written as a plain
 // JS loop, over random cells, lengths, batch sizes and every scan option (float64 throughout).
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   concat,
   grad,
@@ -14,7 +14,7 @@ import {
   tanh,
   tensor,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 
 type Act = 'tanh' | 'sigmoid' | 'relu';
 const act = (a: Act, x: Tensor) =>
@@ -66,7 +66,7 @@ const options = fc.record({
 });
 
 describe('scan equals a plain loop', () => {
-  test.prop(
+  property.prop(
     [
       fc.constantFrom<Act>('tanh', 'sigmoid', 'relu'),
       fc.integer({ min: 1, max: 20 }),
@@ -120,7 +120,7 @@ describe('scan equals a plain loop', () => {
     expect(Math.abs(ts.item() - tl.item())).toBeLessThan(1e-10);
   });
 
-  test.prop(
+  property.prop(
     [
       fc.integer({ min: 1, max: 12 }),
       fc.integer({ min: 1, max: 3 }),
@@ -169,9 +169,12 @@ describe('scan equals a plain loop', () => {
     expect(maxDiff(gs.b, gl.b)).toBeLessThan(1e-10);
   });
 
-  test.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), options, fc.nat()], {
-    numRuns: 15,
-  })('nested scans (scan inside scan) and grad of grad', (outer, inner, opts, seed) => {
+  property.prop(
+    [fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 4 }), options, fc.nat()],
+    {
+      numRuns: 15,
+    },
+  )('nested scans (scan inside scan) and grad of grad', (outer, inner, opts, seed) => {
     const w = randomTensor([2, 2], seed);
     const xs = randomTensor([outer, inner, 1, 2], seed + 1, 1);
     const h0 = randomTensor([1, 2], seed + 2);

@@ -1,7 +1,7 @@
 // vmap of the structural operations of issue 15 equals applying them per example: batch axes at
 // random positions, operands batched or shared, and for the dynamic window primitives every mix
 // of a batched operand, a batched update and batched (per-example) start indices.
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import {
   clip,
   cummax,
@@ -22,7 +22,7 @@ import {
   tile,
   vmap,
 } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { expectTensor, range, sizeOf } from './arbitraries.js';
 
 /** Distinct-ish deterministic values so a misplaced element is visible. */
@@ -93,13 +93,13 @@ describe('vmap of structural composites', () => {
     ['einsum transpose-sum', (x) => einsum('i...->...', x)],
   ];
   for (const [name, f] of unary) {
-    test.prop([settingArb], { numRuns: 15 })(name, ({ size, shape, axisPick, seed }) => {
+    property.prop([settingArb], { numRuns: 15 })(name, ({ size, shape, axisPick, seed }) => {
       const { x, axis } = batched(shape, size, axisPick, seed);
       expectVmapMatches(f, [x], [axis], size);
     });
   }
 
-  test.prop([settingArb, fc.boolean()], { numRuns: 20 })(
+  property.prop([settingArb, fc.boolean()], { numRuns: 20 })(
     'einsum contraction with one operand shared',
     ({ size, shape, axisPick, seed }, shareFirst) => {
       const n = shape[0];
@@ -143,7 +143,7 @@ describe('vmap of dynamicSlice / dynamicUpdateSlice', () => {
     });
   }
 
-  test.prop([caseArb])('dynamicSlice: batched operand and/or starts', (c) => {
+  property.prop([caseArb])('dynamicSlice: batched operand and/or starts', (c) => {
     const starts = startsFor(c.shape, c);
     const sizes = c.shape.map((n, d) => 1 + (c.windowPick[d] % n));
     const anyStart = starts.some((s) => s.axis !== null);
@@ -159,7 +159,7 @@ describe('vmap of dynamicSlice / dynamicUpdateSlice', () => {
     );
   });
 
-  test.prop([caseArb])('dynamicUpdateSlice: batched operand, update and/or starts', (c) => {
+  property.prop([caseArb])('dynamicUpdateSlice: batched operand, update and/or starts', (c) => {
     const starts = startsFor(c.shape, c);
     const window = c.shape.map((n, d) => 1 + (c.windowPick[d] % n));
     const anyStart = starts.some((s) => s.axis !== null);

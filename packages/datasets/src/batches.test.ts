@@ -1,6 +1,6 @@
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import { tensor } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { type BatchOptions, batches } from './batches.js';
 import { DatasetError } from './errors.js';
 
@@ -44,7 +44,7 @@ describe('batches', () => {
     ]);
   });
 
-  test.prop([
+  property.prop([
     fc.integer({ min: 1, max: 40 }),
     fc.integer({ min: 1, max: 12 }),
     fc.integer(),

@@ -1,5 +1,5 @@
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import {
   type AdditionPair,
   type BinaryAdditionOptions,
@@ -48,7 +48,7 @@ describe('binaryAddition', () => {
     ]);
   });
 
-  test.prop([fc.integer({ min: 1, max: 30 }), fc.integer()])(
+  property.prop([fc.integer({ min: 1, max: 30 }), fc.integer()])(
     'the same seed gives the same stream on every call',
     (bits, seed) => {
       const task = binaryAddition({ bits, seed });
@@ -63,7 +63,7 @@ describe('binaryAddition', () => {
     expect(a).not.toEqual(b);
   });
 
-  test.prop([fc.integer({ min: 1, max: 30 }), fc.integer(), fc.integer({ min: 1, max: 16 })])(
+  property.prop([fc.integer({ min: 1, max: 30 }), fc.integer(), fc.integer({ min: 1, max: 16 })])(
     'every target is the sum of the inputs, bit by bit, LSB first',
     (bits, seed, batchSize) => {
       const task = binaryAddition({ bits, seed });
@@ -145,7 +145,7 @@ describe('toBits / fromBits', () => {
     expect(fromBits([0, 1, 1, 0])).toBe(6);
   });
 
-  test.prop([
+  property.prop([
     fc.integer({ min: 1, max: 53 }).chain((bits) =>
       fc.tuple(
         fc.constant(bits),

@@ -1,5 +1,5 @@
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import { charCorpus } from './char_corpus.js';
 import { DatasetError } from './errors.js';
 
@@ -22,7 +22,7 @@ describe('charCorpus', () => {
     expect(corpus.decode(corpus.encode('😀a！'))).toBe('😀a！');
   });
 
-  test.prop([fc.string({ minLength: 1, unit: 'grapheme' }), fc.nat(), fc.nat()])(
+  property.prop([fc.string({ minLength: 1, unit: 'grapheme' }), fc.nat(), fc.nat()])(
     'decode(encode(s)) == s for every substring of the text',
     (text, i, j) => {
       const corpus = charCorpus(text);
@@ -33,7 +33,7 @@ describe('charCorpus', () => {
     },
   );
 
-  test.prop([fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 40 }), fc.integer()])(
+  property.prop([fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 40 }), fc.integer()])(
     'windows are [B, T + 1] int32 and decode back to substrings of the text',
     (batchSize, seqLen, seed) => {
       fc.pre(seqLen + 1 <= TEXT.length);

@@ -1,5 +1,5 @@
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import { charCorpus } from './char_corpus.js';
 import {
   charCorpusSplit,
@@ -37,7 +37,7 @@ describe('charCorpusSplit', () => {
     expect(split.train.text + split.heldOutText).toBe(text);
   });
 
-  test.prop([
+  property.prop([
     fc.string({ unit: 'grapheme', minLength: 1, maxLength: 300 }),
     fc.integer({ min: 1, max: 40 }),
     fc.constantFrom(0.05, 0.1, 0.25, 0.5),

@@ -1,6 +1,6 @@
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import { InvalidArgumentError } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   CharTextError,
   CONTROL_CHARACTER_LIMIT,
@@ -90,14 +90,14 @@ describe('firstInvalidUtf8Offset', () => {
     expect(checked).toBe(128 * (1 + 13 * (1 + 4 * (1 + 4))));
   });
 
-  test.prop([fc.uint8Array({ maxLength: 24 })])(
+  property.prop([fc.uint8Array({ maxLength: 24 })])(
     'equals the longest prefix TextDecoder (fatal) accepts, for random bytes',
     (bytes) => {
       expect(firstInvalidUtf8Offset(bytes)).toBe(reference(bytes));
     },
   );
 
-  test.prop([fc.string({ unit: 'binary' })])('valid for every encoded string', (s) => {
+  property.prop([fc.string({ unit: 'binary' })])('valid for every encoded string', (s) => {
     expect(firstInvalidUtf8Offset(utf8(s))).toBe(-1);
   });
 });

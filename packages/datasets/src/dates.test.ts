@@ -1,6 +1,6 @@
-import { fc, test } from '@fast-check/vitest';
+import { fc, test as property } from '@fast-check/vitest';
 import { tensor } from '@loom/core';
-import { describe, expect } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import {
   type CalendarDate,
   DATE_FORMATS,
@@ -80,7 +80,7 @@ describe('formatDate', () => {
     expect(isoDate(may3)).toBe('1987-05-03');
   });
 
-  test.prop([fc.integer({ min: 0, max: 365 * 400 }), fc.constantFrom(...DATE_FORMATS)])(
+  property.prop([fc.integer({ min: 0, max: 365 * 400 }), fc.constantFrom(...DATE_FORMATS)])(
     'every format names the right weekday and reads back to the same date',
     (offset, format) => {
       const d = new Date(Date.UTC(1800, 0, 1) + offset * 86_400_000);

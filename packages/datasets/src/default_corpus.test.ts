@@ -1,5 +1,5 @@
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import { charCorpus } from './char_corpus.js';
 import { DEFAULT_CORPUS_LENGTH, defaultCorpus } from './default_corpus.js';
 import { DatasetError } from './errors.js';
@@ -24,17 +24,18 @@ describe('defaultCorpus', () => {
     expect(corpus.vocabSize).toBeLessThan(80);
   });
 
-  test.prop([fc.integer(), fc.integer({ min: 1, max: 5000 }), fc.integer({ min: 1, max: 5000 })])(
-    'same seed, same text; a longer text extends a shorter one',
-    (seed, m, n) => {
-      const a = defaultCorpus({ seed, length: m });
-      const b = defaultCorpus({ seed, length: n });
-      expect(a).toHaveLength(m);
-      expect(defaultCorpus({ seed, length: m })).toBe(a);
-      const k = Math.min(m, n);
-      expect(a.slice(0, k)).toBe(b.slice(0, k));
-    },
-  );
+  property.prop([
+    fc.integer(),
+    fc.integer({ min: 1, max: 5000 }),
+    fc.integer({ min: 1, max: 5000 }),
+  ])('same seed, same text; a longer text extends a shorter one', (seed, m, n) => {
+    const a = defaultCorpus({ seed, length: m });
+    const b = defaultCorpus({ seed, length: n });
+    expect(a).toHaveLength(m);
+    expect(defaultCorpus({ seed, length: m })).toBe(a);
+    const k = Math.min(m, n);
+    expect(a.slice(0, k)).toBe(b.slice(0, k));
+  });
 
   test('different seeds give different texts', () => {
     expect(defaultCorpus({ seed: 1, length: 500 })).not.toBe(

@@ -1,5 +1,5 @@
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import { DatasetError } from './errors.js';
 import {
   encodeIdx,
@@ -66,7 +66,7 @@ describe('IDX parsing', () => {
     ]);
   });
 
-  test.prop([
+  property.prop([
     fc.array(fc.integer({ min: 0, max: 5 }), { minLength: 1, maxLength: 4 }).chain((dims) =>
       fc.tuple(
         fc.constant(dims),

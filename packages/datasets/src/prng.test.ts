@@ -1,5 +1,5 @@
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import { deriveSeed, permutation, splitmix32 } from './prng.js';
 
 describe('splitmix32', () => {
@@ -9,7 +9,7 @@ describe('splitmix32', () => {
     expect(first).toEqual([767755985, 1953960596, 2651917168, 1783190355]);
   });
 
-  test.prop([fc.integer(), fc.integer()])('different seeds give different streams', (s, t) => {
+  property.prop([fc.integer(), fc.integer()])('different seeds give different streams', (s, t) => {
     fc.pre(s !== t);
     const a = splitmix32(s);
     const b = splitmix32(t);
@@ -24,7 +24,7 @@ describe('splitmix32', () => {
     expect(deriveSeed(7, 1)).not.toBe(deriveSeed(7, 2));
   });
 
-  test.prop([fc.integer(), fc.integer({ min: 1, max: 2 ** 32 })])(
+  property.prop([fc.integer(), fc.integer({ min: 1, max: 2 ** 32 })])(
     'nextInt(n) stays in [0, n)',
     (seed, n) => {
       const rng = splitmix32(seed);
@@ -54,7 +54,7 @@ describe('splitmix32', () => {
     expect(Math.abs(Math.sqrt(sumSq / n - mean * mean) - 1)).toBeLessThan(0.02);
   });
 
-  test.prop([fc.integer(), fc.integer({ min: 0, max: 200 })])(
+  property.prop([fc.integer(), fc.integer({ min: 0, max: 200 })])(
     'permutation is a permutation',
     (seed, n) => {
       const p = Array.from(permutation(n, splitmix32(seed)));

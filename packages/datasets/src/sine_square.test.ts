@@ -1,5 +1,5 @@
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import { DatasetError } from './errors.js';
 import { type SineSquareOptions, sineSquare, sineSquareBase } from './sine_square.js';
 
@@ -99,7 +99,7 @@ describe('sineSquare', () => {
     expect(head).toContain(1);
   });
 
-  test.prop([
+  property.prop([
     fc.integer({ min: 1, max: 60 }),
     fc.double({ min: 0.05, max: 0.95, noNaN: true }),
     fc.integer(),

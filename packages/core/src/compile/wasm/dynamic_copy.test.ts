@@ -2,8 +2,8 @@
 // equal to eager execution and to index arithmetic written out by hand, for every window
 // position (clamped out-of-range starts included), strided operands, starts carried by a scan,
 // vmap, and float32/float64/int32/bool; and compiled as wasm kernels, not host fallbacks.
-import { fc, test } from '@fast-check/vitest';
-import { describe, expect } from 'vitest';
+import { fc, test as property } from '@fast-check/vitest';
+import { describe, expect, test } from 'vitest';
 import {
   dynamicSlice,
   dynamicUpdateSlice,
@@ -101,7 +101,7 @@ const windowArb = fc
   );
 
 describe('wasm dynamic_slice / dynamic_update_slice', () => {
-  test.prop([windowArb], { numRuns: 60 })(
+  property.prop([windowArb], { numRuns: 60 })(
     'equal eager and the hand-written windows, clamped starts included',
     ({ shape, sizes, starts: st, dtype, seed }) => {
       const x = valuesOf(shape, dtype, seed);
