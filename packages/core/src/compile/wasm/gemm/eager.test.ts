@@ -12,7 +12,7 @@ import { setThreads } from '../../../runtime/threads.js';
 import { ConcreteTensor } from '../../../tensor/concrete.js';
 import { WASM_DOT_MIN_WORK } from './dot_general.js';
 import { cachedGemmCount, gemm, wasmGemmAvailable } from './eager.js';
-import type { GemmSpec } from './plan.js';
+import { type GemmSpec, rowMajorGemm } from './plan.js';
 
 function randomArray(n: number, seed: number): Float64Array {
   let s = seed >>> 0 || 1;
@@ -63,24 +63,7 @@ function expectWithin(
   expect(worst).toBeLessThanOrEqual(1);
 }
 
-const plain = (
-  batch: number,
-  m: number,
-  n: number,
-  k: number,
-  dtype: GemmSpec['dtype'],
-): GemmSpec => ({
-  dtype,
-  batch,
-  m,
-  n,
-  k,
-  a: { rowStride: k, colStride: 1, batchStride: m * k },
-  b: { rowStride: n, colStride: 1, batchStride: k * n },
-  c: { rowStride: n, batchStride: m * n },
-  accumulate: false,
-  fma: false,
-});
+const plain = rowMajorGemm;
 
 describe('eager wasm gemm', () => {
   it('is available on this platform (Node 20 has SIMD)', () => {

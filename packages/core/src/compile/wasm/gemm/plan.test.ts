@@ -2,20 +2,9 @@
 // enough work units for the thread pool (split by columns first).
 import { fc, test as property } from '@fast-check/vitest';
 import { describe, expect, test } from 'vitest';
-import { MR, planGemm } from './plan.js';
+import { MR, planGemm, rowMajorGemm } from './plan.js';
 
-const spec = (batch: number, m: number, n: number, k: number) => ({
-  dtype: 'float32' as const,
-  batch,
-  m,
-  n,
-  k,
-  a: { rowStride: k, colStride: 1, batchStride: m * k },
-  b: { rowStride: n, colStride: 1, batchStride: k * n },
-  c: { rowStride: n, batchStride: m * n },
-  accumulate: false,
-  fma: false,
-});
+const spec = rowMajorGemm;
 
 describe('planGemm', () => {
   property.prop([

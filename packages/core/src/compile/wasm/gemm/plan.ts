@@ -112,6 +112,28 @@ function checkSpec(spec: GemmSpec): void {
   }
 }
 
+/** The spec of `C = A·B` over contiguous row-major operands (tests and benchmarks). */
+export function rowMajorGemm(
+  batch: number,
+  m: number,
+  n: number,
+  k: number,
+  dtype: GemmSpec['dtype'] = 'float32',
+): GemmSpec {
+  return {
+    dtype,
+    batch,
+    m,
+    n,
+    k,
+    a: { rowStride: k, colStride: 1, batchStride: m * k },
+    b: { rowStride: n, colStride: 1, batchStride: k * n },
+    c: { rowStride: n, batchStride: m * n },
+    accumulate: false,
+    fma: false,
+  };
+}
+
 /** Chooses the blocking for `spec`. */
 export function planGemm(spec: GemmSpec): GemmPlan {
   checkSpec(spec);
