@@ -117,4 +117,40 @@ describe('wasm ModuleBuilder imports', () => {
     (inst.exports.expInPlace as (p: number, n: number) => void)(0, 5);
     expect(Array.from(xs)).toEqual(want);
   });
+
+  it('names functions in the name section, which stack traces (and profilers) show', () => {
+    const mb = new ModuleBuilder();
+    const where = mb.importFunc('host', 'where', []);
+    const inner = mb.func([], [], (w) => {
+      w.call(where);
+    });
+    const outer = mb.func([], [], (w) => {
+      w.call(inner);
+    });
+    mb.nameFunction(inner, 'f12: fused float32[16,128] = tanh × ½');
+    mb.nameFunction(outer, 'main');
+    mb.export(outer, 'run');
+    let stack = '';
+    const module = new WebAssembly.Module(mb.build());
+    const run = new WebAssembly.Instance(module, {
+      host: {
+        where: () => {
+          stack = new Error('probe').stack ?? '';
+        },
+      },
+    }).exports.run as () => void;
+    run();
+    expect(stack).toContain('f12: fused float32[16,128] = tanh × ½');
+    expect(stack).toContain('main');
+    expect(WebAssembly.Module.customSections(module, 'name')).toHaveLength(1);
+    // Unnamed modules carry no name section.
+    const plain = new ModuleBuilder();
+    plain.export(
+      plain.func([], [], () => {}),
+      'f',
+    );
+    expect(
+      WebAssembly.Module.customSections(new WebAssembly.Module(plain.build()), 'name'),
+    ).toHaveLength(0);
+  });
 });

@@ -294,6 +294,7 @@ export class ModuleBuilder {
   readonly #funcs: FuncDef[] = [];
   readonly #imports: FuncImport[] = [];
   readonly #exports: { name: string; index: number }[] = [];
+  readonly #names = new Map<number, string>();
   #memory: MemoryImport | null = null;
 
   /** Imports the memory all kernels read and write, as `env.memory`. */
@@ -362,6 +363,15 @@ export class ModuleBuilder {
     write: (w: CodeWriter, params: Local[]) => void,
   ): FuncRef {
     return this.define(this.declare(params, results), write);
+  }
+
+  /**
+   * Names a function in the module's name section, which profilers and debuggers show (a
+   * kernel's description rather than `wasm-function[42]`); engines never execute it.
+   */
+  nameFunction(ref: FuncRef, text: string): this {
+    this.#names.set(ref.index, text);
+    return this;
   }
 
   export(ref: FuncRef, exportName: string): this {
@@ -442,6 +452,24 @@ export class ModuleBuilder {
       for (const b of body) code.push(b);
     }
     section(10, code);
+    if (this.#names.size > 0) section(0, this.#nameSection());
     return new Uint8Array(out);
+  }
+
+  /** The custom "name" section: subsection 1 maps function indices (ascending) to names. */
+  #nameSection(): number[] {
+    const functions: number[] = [];
+    const entries = [...this.#names].sort((a, b) => a[0] - b[0]);
+    uleb(functions, entries.length);
+    for (const [index, text] of entries) {
+      uleb(functions, index);
+      name(functions, text);
+    }
+    const content: number[] = [];
+    name(content, 'name');
+    content.push(1);
+    uleb(content, functions.length);
+    for (const b of functions) content.push(b);
+    return content;
   }
 }

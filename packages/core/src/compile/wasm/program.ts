@@ -245,7 +245,8 @@ export function emitWasm(
   const listing: string[] = [];
   const kernelFunction = (spec: KernelSpec): { fn: FuncRef; vars: string[] } => {
     const vars = termVars(specArrays(spec).map((a) => layout.address(a)));
-    listing.push(describeKernel(spec, mb.nextFunctionIndex));
+    const description = describeKernel(spec, mb.nextFunctionIndex);
+    listing.push(description);
     const fn = mb.func(
       vars.map(() => 'i32'),
       [],
@@ -290,6 +291,7 @@ export function emitWasm(
         }
       },
     );
+    mb.nameFunction(fn, description.replace(/^\/\/ /, ''));
     return { fn, vars };
   };
 

@@ -33,6 +33,8 @@ export function emitGemm(mb: ModuleBuilder, spec: GemmSpec): GemmKernel {
     return { fn, tasks: 0, scratchBytes: 0, flops };
   }
   const fn = spec.k === 0 ? emitZeroFill(mb, plan) : emitProduct(mb, plan);
+  const batch = spec.batch > 1 ? `${spec.batch}×` : '';
+  mb.nameFunction(fn, `gemm ${spec.dtype} ${batch}${spec.m}×${spec.k}·${spec.k}×${spec.n}`);
   return { fn, tasks: plan.tasks, scratchBytes: plan.tasks * plan.slotBytes, flops };
 }
 
@@ -179,6 +181,9 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
   });
   const full = emitMicroKernel(mb, { ...shape, rows: MR });
   const tail = tailRows > 0 ? emitMicroKernel(mb, { ...shape, rows: tailRows }) : null;
+  mb.nameFunction(pack, `gemm pack B (k stride ${spec.b.rowStride}, n stride ${spec.b.colStride})`);
+  mb.nameFunction(full, `gemm micro-kernel ${MR}×${nr}`);
+  if (tail) mb.nameFunction(tail, `gemm micro-kernel ${tailRows}×${nr}`);
   return mb.func(['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (w, params) => {
     const p0 = w.local('i32');
     const kc = w.local('i32');
