@@ -4,9 +4,10 @@
 import type { ScanParams } from '../control/scan_primitive.js';
 import { type Atom, type Eqn, Var } from '../ir/jaxpr.js';
 
+/** Where a stacked output of the rewritten scan comes from (see `FissionPlan.ysSource`). */
 export type YsSource = 'loop' | 'after' | 'outside';
 
-/** How a body input reaches the rewritten loop. */
+/** How one scan is split: what runs before, in and after its loop. */
 export interface FissionPlan {
   readonly consts: readonly Var[];
   readonly carry: readonly Var[];
