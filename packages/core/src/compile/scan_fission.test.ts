@@ -238,6 +238,25 @@ describe('structure', () => {
     checkValues(branchy, [p, xs]);
   });
 
+  test('an accumulated product of a hoistable value is summed, not stacked per step', () => {
+    // acc += zᵀ·z with z = x_t·W: hoisting zᵀ·z before the loop would stack a [T, H, H] array.
+    const w = normal([F, H], 6);
+    const gram = (x: Tensor) =>
+      scan(
+        (acc: Tensor, xt: Tensor) => {
+          const z = matmul(xt, w.astype(x.dtype));
+          return [acc.add(matmul(transpose(z), z)), null] as const;
+        },
+        zeros([H, H], x.dtype),
+        x,
+      )[0];
+    const { after } = programs(gram, [xs]);
+    const shapes = after.eqns.flatMap((e) => e.outBinders.map((v) => v.aval.shape.join()));
+    expect(shapes).not.toContain([T, H, H].join());
+    expect(named(after.eqns, 'dot_general').filter((e) => contracting(e) === 2)).toHaveLength(1);
+    checkValues(gram, [xs]);
+  });
+
   test('unroll: 2 sums the two copies of dW += h_tᵀ·dz_t as products over all steps', () => {
     const loss = grad((q: Rnn, x: Tensor) => rnnAllYs(q, x, { unroll: 2 }));
     const even = normal([6, B, F], 5, 1);
