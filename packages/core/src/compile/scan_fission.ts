@@ -27,7 +27,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { bind } from '../trace/trace.js';
 import { inlineJaxpr } from '../transforms/jaxpr_transforms.js';
 import { batchFlat } from '../transforms/vmap.js';
-import { type FissionPlan, planFission } from './scan_fission_plan.js';
+import { dependents, type FissionPlan, planFission } from './scan_fission_plan.js';
 
 /**
  * `jaxpr` with every scan split where products can leave its loop, including scans nested in
@@ -40,8 +40,8 @@ export function fissionScans(jaxpr: Jaxpr): Jaxpr {
   let changed = false;
   for (const original of jaxpr.eqns) {
     const inner = withInnerProgramsSplit({ ...original, inputs: original.inputs.map(rename) });
-    changed ||=
-      inner.params !== original.params || inner.inputs.some((a, i) => a !== original.inputs[i]);
+    // Inputs are renamed only after an earlier replacement, which already set `changed`.
+    changed ||= inner.params !== original.params;
     const replacement = inner.prim.name === 'scan' ? splitScan(inner) : null;
     if (replacement === null) {
       eqns.push(inner);
@@ -219,7 +219,8 @@ interface SumRecipe {
 function sumRecipe(plan: FissionPlan, delta: Var): SumRecipe {
   const producer = new Map<Var, Eqn>();
   for (const e of plan.sunk) for (const v of e.outBinders) producer.set(v, e);
-  const perStep = perStepVars(plan);
+  // Values of the sunk part that differ from step to step.
+  const perStep = dependents(plan.sunk, [...plan.xs, ...plan.hoistedXs, ...plan.stackedForSink]);
   const stepVar = (x: Atom | undefined): x is Var => x instanceof Var && perStep.has(x);
   const terms: SumRecipe[] = [];
   const work: { v: Var; perms: number[][] }[] = [{ v: delta, perms: [] }];
@@ -277,13 +278,4 @@ function sumTerm(
     return { operands: [a], sum: (m) => untranspose(reduceSum(m.get(a)!, [0, ...up(axes)])) };
   }
   return { operands: [v], sum: (m) => untranspose(reduceSum(m.get(v)!, [0])) };
-}
-
-/** Values of the sunk part that differ from step to step. */
-function perStepVars(plan: FissionPlan): Set<Var> {
-  const dep = new Set<Var>([...plan.xs, ...plan.hoistedXs, ...plan.stackedForSink]);
-  for (const e of plan.sunk) {
-    if (e.inputs.some((a) => dep.has(a as Var))) for (const v of e.outBinders) dep.add(v);
-  }
-  return dep;
 }

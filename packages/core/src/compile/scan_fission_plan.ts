@@ -36,7 +36,7 @@ export interface FissionPlan {
 const isProduct = (e: Eqn) => e.prim.name === 'dot_general';
 
 /** Every variable computed from `seeds` by `eqns` (the seeds included). */
-function dependents(eqns: readonly Eqn[], seeds: Iterable<Var>): Set<Var> {
+export function dependents(eqns: readonly Eqn[], seeds: Iterable<Var>): Set<Var> {
   const dep = new Set(seeds);
   for (const e of eqns) {
     if (e.inputs.some((a) => a instanceof Var && dep.has(a)))
