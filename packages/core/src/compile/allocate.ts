@@ -3,6 +3,10 @@
 // (preallocated arrays) so that buffers with disjoint live ranges share one. A value read inside
 // a loop but defined outside stays live to the loop's end, since the next iteration reads it
 // again. An elementwise kernel may write into the slot of an input that dies at that kernel.
+// With `holdLoopTemps`, a temp defined inside a loop keeps its slot to the loop's end, so no two
+// values of one loop body share a slot: the WebAssembly lowering may then run a scan body's
+// batch rows on several threads at once (wasm/row_split.ts), each over its own rows of every
+// slot, which is only safe when a slot holds one layout for the whole loop.
 import type { DType } from '../tensor/dtype.js';
 import type { Region, Step } from './steps.js';
 import type { Buf } from './values.js';
@@ -47,8 +51,17 @@ function visit(
   }
 }
 
+export interface AllocateOptions {
+  /** Temps defined inside a loop keep their slot until the outermost enclosing loop ends. */
+  readonly holdLoopTemps?: boolean;
+}
+
 /** Assigns positions, live ranges and slots; returns the slots to preallocate. */
-export function allocate(steps: readonly Step[], finalReads: readonly Buf[]): Slot[] {
+export function allocate(
+  steps: readonly Step[],
+  finalReads: readonly Buf[],
+  options: AllocateOptions = {},
+): Slot[] {
   let pos = 0;
   visit(
     steps,
@@ -70,8 +83,10 @@ export function allocate(steps: readonly Step[], finalReads: readonly Buf[]): Sl
     b.lastUse = Math.max(b.lastUse, use);
   };
   const ordered: Step[] = [];
+  const heldUntil = new Map<Step, number>();
   visit(steps, (s, loops) => {
     ordered.push(s);
+    if (options.holdLoopTemps && loops.length > 0) heldUntil.set(s, loops[0].end);
     for (const b of s.writes) touch(b, s.pos, loops, true);
     for (const r of s.reads) touch(r.buf, s.pos, loops, false);
     if (s.kind === 'kernel') for (const b of s.updates ?? []) touch(b, s.pos, loops, false);
@@ -127,7 +142,7 @@ export function allocate(steps: readonly Step[], finalReads: readonly Buf[]): Sl
       slot ??= take(out);
       slotOf.set(out, slot);
       out.name = slot.name;
-      const end = Math.max(out.lastUse, s.pos);
+      const end = Math.max(out.lastUse, s.pos, heldUntil.get(s) ?? -1);
       if (!dying.has(end)) dying.set(end, []);
       dying.get(end)!.push(out);
     }

@@ -98,6 +98,6 @@ export function planProgram(
     else steps.push(copyInto(v, out));
     if (v.kind === 'array') finalReads.push(v.buf);
   });
-  const slots = allocate(steps, finalReads);
+  const slots = allocate(steps, finalReads, { holdLoopTemps: options.target === 'wasm' });
   return { lo, steps, inputs: inputBufs, results, slots };
 }

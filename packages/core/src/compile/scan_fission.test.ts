@@ -4,6 +4,20 @@
 // independence of the WebAssembly result.
 import { fc, test as property } from '@fast-check/vitest';
 import { describe, expect, test, vi } from 'vitest';
+import {
+  cast,
+  expectClose,
+  gru,
+  h0,
+  lstm,
+  normal,
+  type Rnn,
+  rnnAllYs,
+  rnnCell,
+  rnnFinal,
+  rnnParams,
+  squares,
+} from '../../test/recurrent_cells.js';
 import type { ScanParams } from '../control/scan_primitive.js';
 import {
   argmax,
@@ -16,11 +30,8 @@ import {
   jit,
   matmul,
   random,
-  type ScanOptions,
   scan,
   setThreads,
-  sigmoid,
-  split,
   sum,
   type Tensor,
   tanh,
@@ -32,13 +43,8 @@ import {
 } from '../index.js';
 import type { Eqn } from '../ir/jaxpr.js';
 import { pool } from '../runtime/pool.js';
-import { type DType, isFloat } from '../tensor/dtype.js';
 import { prune } from './prune.js';
 import { fissionScans } from './scan_fission.js';
-
-const keys = random.split(random.key(7), 40);
-const normal = (shape: number[], i: number, scale = 0.5) =>
-  random.normal(keys[i], shape).mul(scale).astype('float64');
 
 /** The program jit compiles for `f(...args)`, before and after the pass (as planProgram runs it). */
 function programs<A extends unknown[]>(f: (...a: A) => unknown, args: A) {
@@ -69,27 +75,6 @@ function productsInLoops(j: Jaxpr): number {
   return n;
 }
 
-/** Every leaf of `got` equals `want`'s: exactly for integers and booleans, else to rtol of scale. */
-function expectClose(got: unknown, want: unknown, rtol: number) {
-  const [g, w] = [tree.leaves<Tensor>(got), tree.leaves<Tensor>(want)];
-  expect(g.length).toBe(w.length);
-  g.forEach((a, i) => {
-    expect(a.shape).toEqual(w[i].shape);
-    expect(a.dtype).toBe(w[i].dtype);
-    const [x, y] = [Array.from(a.data(), Number), Array.from(w[i].data(), Number)];
-    if (!isFloat(a.dtype)) {
-      expect(x).toEqual(y);
-    } else {
-      const scale = Math.max(1, ...y.map(Math.abs));
-      const err = Math.max(0, ...x.map((v, k) => Math.abs(v - y[k])));
-      expect(err / scale, `leaf ${i}`).toBeLessThan(rtol);
-    }
-  });
-}
-
-const cast = <A>(args: A, dtype: DType): A =>
-  tree.map((t: Tensor) => (isFloat(t.dtype) ? t.astype(dtype) : t), args) as A;
-
 /**
  * The pass rewrites `f`'s program, and jit on both lowerings equals eager `f`: float64 to 1e-12
  * of scale, float32 to 1e-4 (eager float32 sums in another order).
@@ -110,47 +95,6 @@ function checkValues<A extends unknown[]>(f: (...a: A) => unknown, args64: A, rt
     }
   }
 }
-
-// Recurrent cells written with core ops (core cannot import @loom/nn, which depends on it).
-type Rnn = { wx: Tensor; wh: Tensor; b: Tensor };
-const rnnParams = (f: number, h: number, k = 0): Rnn => ({
-  wx: normal([f, h], k),
-  wh: normal([h, h], k + 1),
-  b: normal([h], k + 2),
-});
-const rnnCell = (p: Rnn) => (h: Tensor, x: Tensor) => {
-  const next = tanh(matmul(x, p.wx).add(matmul(h, p.wh)).add(p.b));
-  return [next, next] as const;
-};
-const h0 = (p: { wh: Tensor }, xs: Tensor) => zeros([xs.shape[1], p.wh.shape[0]], xs.dtype);
-const rnnFinal = (p: Rnn, xs: Tensor) => sum(scan(rnnCell(p), h0(p, xs), xs)[0]);
-const squares = ([, ys]: readonly [unknown, Tensor]) => sum(ys.mul(ys));
-const rnnAllYs = (p: Rnn, xs: Tensor, options?: ScanOptions) =>
-  squares(scan(rnnCell(p), h0(p, xs), xs, options));
-
-const lstm = (p: Rnn, xs: Tensor) => {
-  const cell = ([h, c]: [Tensor, Tensor], x: Tensor) => {
-    const gates = matmul(x, p.wx).add(matmul(h, p.wh)).add(p.b);
-    const [i, f, g, o] = split(gates, 4, 1);
-    const c2 = sigmoid(i).mul(tanh(g)).add(sigmoid(f).mul(c));
-    const h2 = sigmoid(o).mul(tanh(c2));
-    return [[h2, c2] as [Tensor, Tensor], h2] as const;
-  };
-  const [[h], ys] = scan(cell, [h0(p, xs), h0(p, xs)] as [Tensor, Tensor], xs);
-  return sum(h).add(squares([h, ys]));
-};
-
-const gru = (p: Rnn, xs: Tensor) => {
-  const cell = (h: Tensor, x: Tensor) => {
-    const [xz, xr, xn] = split(matmul(x, p.wx).add(p.b), 3, 1);
-    const [hz, hr, hn] = split(matmul(h, p.wh), 3, 1);
-    const z = sigmoid(xz.add(hz));
-    const n = tanh(xn.add(sigmoid(xr.add(hr)).mul(hn)));
-    const next = n.add(z.mul(h.sub(n)));
-    return [next, next] as const;
-  };
-  return squares(scan(cell, h0(p, xs), xs));
-};
 
 const [T, B, F, H] = [5, 3, 4, 6];
 const xs = normal([T, B, F], 10, 1);
@@ -310,10 +254,7 @@ describe('values: jit on both lowerings equals eager', () => {
   test('grad of RNN, LSTM and GRU losses', () => {
     checkValues(grad(rnnFinal), [rnnParams(F, H), xs]);
     checkValues(grad(rnnAllYs), [rnnParams(F, H), xs]);
-    const gated = (n: number, k: number) => ({
-      ...rnnParams(F, n * H, k),
-      wh: normal([H, n * H], k + 3),
-    });
+    const gated = (n: number, k: number) => rnnParams(F, H, k, n * H);
     checkValues(grad(lstm), [gated(4, 3), xs]);
     checkValues(grad(gru), [gated(3, 6), xs]);
   });

@@ -13,7 +13,7 @@ import type { KernelContext } from './fused.js';
 import type { GemmSpec } from './gemm/plan.js';
 import { planGemm } from './gemm/plan.js';
 import { dotAxes, emitCopy, emitDotLoops } from './kernels.js';
-import { pushAddress } from './layout.js';
+import { type Address, pushAddress } from './layout.js';
 
 export type DotSpec = Extract<KernelSpec, { kind: 'dot' }>;
 
@@ -85,7 +85,8 @@ export interface GemmAccess {
   local(spec: GemmSpec): { fn: FuncRef; tasks: number };
   /** A host call running GEMM number `index` over the pool: (index, tasks, a, b, c, scratch). */
   parallel(spec: GemmSpec): { call: FuncRef; index: number; tasks: number } | null;
-  readonly scratch: number;
+  /** Where the GEMM's packed panels go (per chunk in a split scan). */
+  readonly scratch: Address;
 }
 
 export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: boolean): void {
@@ -117,7 +118,8 @@ export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: 
     push(spec.lhs);
     push(spec.rhs);
     push(spec.out);
-    w.i32(gemm.scratch).call(threaded.call);
+    pushAddress(w, gemm.scratch, k.vars);
+    w.call(threaded.call);
     return;
   }
   const local = gemm.local(g);
@@ -125,5 +127,6 @@ export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: 
   push(spec.lhs);
   push(spec.rhs);
   push(spec.out);
-  w.i32(gemm.scratch).call(local.fn);
+  pushAddress(w, gemm.scratch, k.vars);
+  w.call(local.fn);
 }

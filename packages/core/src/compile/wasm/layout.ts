@@ -23,7 +23,8 @@ const TERM = /^([A-Za-z_]\w*)(?: \* (-?\d+))?$/;
 
 export class UnsupportedInWasm extends Error {}
 
-function parseTerm(term: string, elementBytes: number): Term {
+/** `term` (`v` or `v * k`, in elements) as a byte term. */
+export function parseTerm(term: string, elementBytes: number): Term {
   const m = TERM.exec(term.trim());
   if (!m) throw new UnsupportedInWasm(`offset term '${term}' is not of the form 'v * k'`);
   return { v: m[1], bytes: Number(m[2] ?? 1) * elementBytes };

@@ -98,3 +98,25 @@ export function emitNest(
   };
   level(0);
 }
+
+/** A scan's loop: `counter` runs 0..length-1; `index` (a reversed scan's) runs length-1..0. */
+export function emitScanLoop(
+  w: CodeWriter,
+  length: number,
+  reverse: boolean,
+  counter: Local,
+  index: Local,
+  body: () => void,
+): void {
+  if (length === 0) return;
+  w.i32(0).set(counter);
+  w.loop(() => {
+    if (reverse)
+      w.i32(length - 1)
+        .get(counter)
+        .op('i32.sub')
+        .set(index);
+    body();
+    w.get(counter).i32(1).op('i32.add').tee(counter).i32(length).op('i32.lt_s').brIf(0);
+  });
+}

@@ -11,33 +11,19 @@ import { pool } from '../../runtime/pool.js';
 import { threadsSupported } from '../../runtime/threads.js';
 import { type DType, itemSize, type TypedArray } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/shape.js';
-import { postOrder } from '../lower.js';
 import type { Plan } from '../plan.js';
 import type { CompiledProgram } from '../program.js';
 import type { KernelSpec, Step } from '../steps.js';
-import type { ArrayValue, Value } from '../values.js';
-import {
-  type CodeWriter,
-  type FuncRef,
-  type Local,
-  ModuleBuilder,
-  type ValType,
-} from './builder.js';
-import {
-  type DotSpec,
-  emitDot,
-  type GemmAccess,
-  gemmScratch,
-  gemmSpecOf,
-  parallelMinFlops,
-} from './dot.js';
-import { emitDynamicCopy } from './dynamic_copy.js';
-import { HOST_MATH_ARITY, HOST_MATH_FUNCTIONS, type HostMathName } from './elementwise/index.js';
-import { emitFused, type KernelContext } from './fused.js';
+import type { Value } from '../values.js';
+import { type CodeWriter, type FuncRef, type Local, ModuleBuilder } from './builder.js';
+import { type DotSpec, type GemmAccess, gemmScratch, gemmSpecOf, parallelMinFlops } from './dot.js';
+import { HOST_MATH_FUNCTIONS } from './elementwise/index.js';
 import { emitGemm } from './gemm/driver.js';
 import type { GemmSpec } from './gemm/plan.js';
-import { emitCopy, emitFallbackCall, emitFill, emitReduce } from './kernels.js';
-import { Layout, pushAddress, termVars, UnsupportedInWasm } from './layout.js';
+import { importMath, type KernelFunctions, kernelFunction } from './kernel_functions.js';
+import { Layout, pushAddress, UnsupportedInWasm } from './layout.js';
+import { emitScanLoop } from './nest.js';
+import { CHUNK_VAR, emitSplitScan, MAX_OUTER_VARS, scanSplits } from './row_split.js';
 
 const ARRAY: Record<DType, new (b: ArrayBufferLike, at: number, n: number) => TypedArray> = {
   float32: Float32Array,
@@ -47,68 +33,6 @@ const ARRAY: Record<DType, new (b: ArrayBufferLike, at: number, n: number) => Ty
 };
 
 const align = (n: number) => Math.ceil(n / 64) * 64;
-
-/** Every array a kernel reads or writes (for its address terms). */
-function specArrays(spec: KernelSpec): ArrayValue[] {
-  switch (spec.kind) {
-    case 'fused':
-      return [spec.out, ...postOrder(spec.root).filter((v): v is ArrayValue => v.kind === 'array')];
-    case 'copy':
-      return [spec.src, spec.dst];
-    case 'dynamicCopy':
-      return [
-        spec.src,
-        spec.dst,
-        ...spec.starts.filter((v): v is ArrayValue => v.kind === 'array'),
-      ];
-    case 'fill':
-      return [spec.dst];
-    case 'reduce':
-      return [spec.x, spec.out];
-    case 'dot':
-      return [spec.lhs, spec.rhs, spec.out, ...(spec.accumulate ? [spec.accumulate] : [])];
-    case 'fallback':
-      return [...spec.inputs.filter((v): v is ArrayValue => v.kind === 'array'), ...spec.outs];
-    case 'breakUnless':
-      return spec.pred.kind === 'array' ? [spec.pred] : [];
-  }
-}
-
-function describeKernel(spec: KernelSpec, index: number): string {
-  const shape = (a: ArrayValue) => `${a.dtype}[${a.shape.join(',')}]`;
-  const head = `// f${index}: ${spec.kind}`;
-  switch (spec.kind) {
-    case 'fused': {
-      const ops = postOrder(spec.root).flatMap((v) =>
-        v.kind !== 'expr'
-          ? []
-          : v.op.prim === 'dot_terms'
-            ? [
-                `dot_terms(${v.inputs.length / 2} terms, strides ${v.inputs
-                  .slice(0, 2)
-                  .map((x) => (x.kind === 'array' ? `[${x.strides.join(',')}]` : '?'))
-                  .join(' ')})`,
-              ]
-            : [v.op.prim],
-      );
-      return `${head} ${shape(spec.out)} = ${ops.join(' ') || 'read'}`;
-    }
-    case 'copy':
-      return `${head} ${shape(spec.src)} -> ${shape(spec.dst)}`;
-    case 'dynamicCopy':
-      return `${head} ${shape(spec.src)} -> ${shape(spec.dst)}, window of the ${spec.shifted} at run-time starts`;
-    case 'fill':
-      return `${head} ${shape(spec.dst)} = ${spec.value}`;
-    case 'reduce':
-      return `${head} ${spec.op} ${shape(spec.x)} over [${spec.axes.join(',')}]`;
-    case 'dot':
-      return `${head} ${shape(spec.lhs)} x ${shape(spec.rhs)} ${spec.accumulate ? '+=' : '->'} ${shape(spec.out)}`;
-    case 'fallback':
-      return `${head} ${spec.name} (eager kernel via the host) -> ${spec.outs.map(shape).join(', ')}`;
-    case 'breakUnless':
-      return head;
-  }
-}
 
 /** Pushes the i32 truth value of a boolean scalar. */
 function pushTruth(w: CodeWriter, pred: Value, layout: Layout, vars: Map<string, Local>): void {
@@ -181,6 +105,12 @@ export function emitWasm(
     .filter((k): k is DotSpec => k.kind === 'dot')
     .map((k) => gemmSpecOf(k, options.relaxed));
   reserve('#scratch', Math.max(0, ...gemmSpecs.map(gemmScratch)));
+  const splits = scanSplits(plan.steps);
+  const rowScratchPerChunk = align(Math.max(0, ...[...splits.values()].map((s) => s.scratchBytes)));
+  reserve(
+    '#rowScratch',
+    rowScratchPerChunk * Math.max(0, ...[...splits.values()].map((s) => s.chunks)),
+  );
   const owner = {};
   let base: number;
   try {
@@ -200,11 +130,7 @@ export function emitWasm(
 
   const mb = new ModuleBuilder().importMemory(heap.memoryImport());
   const fallbackImport = mb.importFunc('host', 'fallback', ['i32']);
-  const math = new Map<HostMathName, FuncRef>();
-  for (const [fn, arity] of Object.entries(HOST_MATH_ARITY) as [HostMathName, number][]) {
-    const params: ValType[] = Array.from({ length: arity }, () => 'f64');
-    math.set(fn, mb.importFunc('math', fn, params, ['f64']));
-  }
+  const hostMath = importMath(mb);
   const parallelImport = mb.importFunc('host', 'parallel', [
     'i32',
     'i32',
@@ -213,24 +139,34 @@ export function emitWasm(
     'i32',
     'i32',
   ]);
-  const ops = { relaxed: options.relaxed, hostMath: (n: HostMathName) => math.get(n)! };
+  // (index, chunks, outer loop variables...): runs split scan number `index` over the pool.
+  const rowsImport = mb.importFunc(
+    'host',
+    'rows',
+    Array.from({ length: 2 + MAX_OUTER_VARS }, () => 'i32' as const),
+  );
   // GEMMs: small ones in this module; large ones also in a module of their own that every
-  // thread of the pool instantiates, called through the host.
+  // thread of the pool instantiates, called through the host. Scans split by batch rows live
+  // in that module too, with their kernels and GEMMs.
   const threaded = new ModuleBuilder().importMemory(heap.memoryImport());
+  const threadedMath = importMath(threaded, true);
   let threadedCount = 0;
-  const localGemms = new Map<string, { fn: FuncRef; tasks: number }>();
-  const gemm: GemmAccess = {
-    scratch: layout.get('#scratch'),
-    local(spec: GemmSpec) {
+  const localGemms = (builder: ModuleBuilder) => {
+    const cache = new Map<string, { fn: FuncRef; tasks: number }>();
+    return (spec: GemmSpec) => {
       const key = JSON.stringify(spec);
-      let g = localGemms.get(key);
+      let g = cache.get(key);
       if (!g) {
-        const k = emitGemm(mb, spec);
+        const k = emitGemm(builder, spec);
         g = { fn: k.fn, tasks: k.tasks };
-        localGemms.set(key, g);
+        cache.set(key, g);
       }
       return g;
-    },
+    };
+  };
+  const gemm: GemmAccess = {
+    scratch: { base: layout.get('#scratch'), terms: [] },
+    local: localGemms(mb),
     parallel(spec: GemmSpec) {
       const flops = 2 * spec.batch * spec.m * spec.n * spec.k;
       if (flops < parallelMinFlops() || !threadsSupported()) return null;
@@ -243,57 +179,33 @@ export function emitWasm(
   };
 
   const listing: string[] = [];
-  const kernelFunction = (spec: KernelSpec): { fn: FuncRef; vars: string[] } => {
-    const vars = termVars(specArrays(spec).map((a) => layout.address(a)));
-    const description = describeKernel(spec, mb.nextFunctionIndex);
-    listing.push(description);
-    const fn = mb.func(
-      vars.map(() => 'i32'),
-      [],
-      (w, params) => {
-        const k: KernelContext = {
-          w,
-          layout,
-          vars: new Map(vars.map((v, i) => [v, params[i]])),
-          ops,
-        };
-        switch (spec.kind) {
-          case 'fused':
-            emitFused(k, spec.root, spec.out);
-            return;
-          case 'copy':
-            emitCopy(k, spec.src, spec.dst);
-            return;
-          case 'dynamicCopy':
-            emitDynamicCopy(k, spec);
-            return;
-          case 'fill':
-            emitFill(k, spec.value, spec.dst);
-            return;
-          case 'reduce':
-            emitReduce(k, spec.op, spec.x, spec.axes, spec.out);
-            return;
-          case 'dot':
-            emitDot(k, spec, gemm, options.relaxed);
-            return;
-          case 'fallback':
-            emitFallbackCall(
-              k,
-              fallbackImport,
-              fallbacks.indexOf(spec),
-              argBlock,
-              spec.inputs,
-              spec.outs,
-            );
-            return;
-          case 'breakUnless':
-            throw new UnsupportedInWasm('breakUnless outside a while loop');
-        }
-      },
-    );
-    mb.nameFunction(fn, description.replace(/^\/\/ /, ''));
-    return { fn, vars };
+  const describe = (line: string) => listing.push(line);
+  const mainKernels: KernelFunctions = {
+    mb,
+    layout,
+    relaxed: options.relaxed,
+    hostMath,
+    gemm,
+    fallback: { call: fallbackImport, specs: fallbacks, argBlock },
+    describe,
   };
+  // Each chunk of a split scan has its own GEMM scratch (chunks run at once).
+  const chunkKernels: KernelFunctions = {
+    mb: threaded,
+    layout,
+    relaxed: options.relaxed,
+    hostMath: threadedMath,
+    gemm: {
+      scratch: {
+        base: layout.get('#rowScratch'),
+        terms: [{ v: CHUNK_VAR, bytes: rowScratchPerChunk }],
+      },
+      local: localGemms(threaded),
+      parallel: () => null,
+    },
+    describe,
+  };
+  let splitCount = 0;
 
   const main = mb.func([], [], (w) => {
     const vars = new Map<string, Local>();
@@ -306,7 +218,7 @@ export function emitWasm(
             w.op('i32.eqz').brIf(1);
             continue;
           }
-          const { fn, vars: names } = kernelFunction(spec);
+          const { fn, vars: names } = kernelFunction(mainKernels, spec);
           for (const n of names) {
             const local = vars.get(n);
             if (!local) throw new UnsupportedInWasm(`loop variable ${n} is not in scope`);
@@ -317,7 +229,24 @@ export function emitWasm(
         }
         const spec = s.spec!;
         if (spec.kind === 'scan') {
-          if (spec.length === 0) continue;
+          const split = splits.get(s);
+          if (split) {
+            emitSplitScan(chunkKernels, spec, split, splitCount);
+            threadedCount++;
+            w.i32(splitCount++).i32(split.chunks);
+            for (let i = 0; i < MAX_OUTER_VARS; i++) {
+              const name = split.outer[i];
+              if (name === undefined) {
+                w.i32(0);
+                continue;
+              }
+              const local = vars.get(name);
+              if (!local) throw new UnsupportedInWasm(`loop variable ${name} is not in scope`);
+              w.get(local);
+            }
+            w.call(rowsImport);
+            continue;
+          }
           const t = w.local('i32');
           vars.set(spec.counter, t);
           let index = t;
@@ -325,16 +254,7 @@ export function emitWasm(
             index = w.local('i32');
             vars.set(spec.index, index);
           }
-          w.i32(0).set(t);
-          w.loop(() => {
-            if (spec.reverse)
-              w.i32(spec.length - 1)
-                .get(t)
-                .op('i32.sub')
-                .set(index);
-            emitBlock(s.blocks[0]);
-            w.get(t).i32(1).op('i32.add').tee(t).i32(spec.length).op('i32.lt_s').brIf(0);
-          });
+          emitScanLoop(w, spec.length, spec.reverse, t, index, () => emitBlock(s.blocks[0]));
         } else if (spec.kind === 'while') {
           w.block(() => {
             w.loop(() => {
@@ -392,6 +312,10 @@ export function emitWasm(
     pool().run(threadedId, `g${index}`, tasks, [a, b, c, scratch]);
   };
 
+  const rowsHost = (index: number, chunks: number, ...outer: number[]) => {
+    pool().run(threadedId, `r${index}`, chunks, outer);
+  };
+
   const fallbackHost = (index: number) => {
     const spec = fallbacks[index];
     const buffer = heap.memory.buffer;
@@ -412,7 +336,7 @@ export function emitWasm(
   const mathImports = { ...HOST_MATH_FUNCTIONS };
   const instance = new WebAssembly.Instance(module, {
     env: { memory: heap.memory },
-    host: { fallback: fallbackHost, parallel: parallelHost },
+    host: { fallback: fallbackHost, parallel: parallelHost, rows: rowsHost },
     math: mathImports as WebAssembly.ModuleImports,
   });
   const run = instance.exports.main as () => void;
