@@ -48,28 +48,53 @@ function mergeAxes(axes: readonly Merged[]): Merged | null {
   return { size: sizes[0], lhs: strides[0][0], rhs: strides[1][0], out: strides[2][0] };
 }
 
-/** The product as a GemmSpec, or null when it is not GEMM-shaped. */
-export function gemmSpecOf(spec: DotSpec, fma: boolean): GemmSpec | null {
+/**
+ * The product as a GEMM, or null when it is not GEMM-shaped. A matrix-vector product (n = 1,
+ * C contiguous along m) runs transposed, Cᵀ = Bᵀ·Aᵀ with the operands' roles `swapped`: the
+ * kernels' column panels are 8 wide, so n = 1 would compute 8 columns to keep one. Each output's
+ * k-sum keeps its order, so the values are the same.
+ */
+export function gemmOf(spec: DotSpec, fma: boolean): { gemm: GemmSpec; swapped: boolean } | null {
   const { lhs, rhs, out } = spec;
   if (out.dtype !== 'float32' && out.dtype !== 'float64') return null;
   if (lhs.dtype !== out.dtype || rhs.dtype !== out.dtype) return null;
   const axes = dotAxes(spec.params as DotGeneralParams, lhs, rhs, out);
   const [batch, m, n, k] = [axes.batch, axes.m, axes.n, axes.k].map(mergeAxes);
   if (!batch || !m || !n || !k) return null;
-  // C must be contiguous along n.
-  if (n.size > 1 && n.out !== 1) return null;
-  return {
+  const common = {
     dtype: out.dtype,
     batch: batch.size,
+    k: k.size,
+    accumulate: spec.accumulate !== undefined,
+    fma,
+  } as const;
+  if (n.size === 1 && m.size > 1 && m.out === 1) {
+    const gemm: GemmSpec = {
+      ...common,
+      m: 1,
+      n: m.size,
+      a: { rowStride: 0, colStride: k.rhs, batchStride: batch.rhs },
+      b: { rowStride: k.lhs, colStride: m.lhs, batchStride: batch.lhs },
+      c: { rowStride: 0, batchStride: batch.out },
+    };
+    return { gemm, swapped: true };
+  }
+  // C must be contiguous along n.
+  if (n.size > 1 && n.out !== 1) return null;
+  const gemm: GemmSpec = {
+    ...common,
     m: m.size,
     n: n.size,
-    k: k.size,
     a: { rowStride: m.lhs, colStride: k.lhs, batchStride: batch.lhs },
     b: { rowStride: k.rhs, colStride: n.rhs, batchStride: batch.rhs },
     c: { rowStride: m.out, batchStride: batch.out },
-    accumulate: spec.accumulate !== undefined,
-    fma,
   };
+  return { gemm, swapped: false };
+}
+
+/** The product's GEMM spec (see `gemmOf`), or null when it is not GEMM-shaped. */
+export function gemmSpecOf(spec: DotSpec, fma: boolean): GemmSpec | null {
+  return gemmOf(spec, fma)?.gemm ?? null;
 }
 
 /** Scratch bytes the GEMM of `spec` needs (0 when it runs as loops). */
@@ -87,6 +112,8 @@ export interface GemmAccess {
   parallel(spec: GemmSpec): { call: FuncRef; index: number; tasks: number } | null;
   /** Where the GEMM's packed panels go (per chunk in a split scan). */
   readonly scratch: Address;
+  /** The address of the product's B packed once for its loop (prepack.ts), if it is. */
+  readonly packedB?: (spec: DotSpec) => number | undefined;
 }
 
 export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: boolean): void {
@@ -99,8 +126,10 @@ export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: 
       `${a.base}|${a.terms.map((t) => `${t.v}*${t.bytes}`).join('+')}`;
     if (key(from) !== key(to)) emitCopy(k, spec.accumulate, spec.out);
   }
-  const g = gemmSpecOf(spec, fma);
-  if (!g || g.m * g.n * g.k * g.batch === 0) {
+  const packedAt = gemm.packedB?.(spec);
+  const product = gemmOf(spec, fma);
+  const g = product && packedAt !== undefined ? { ...product.gemm, packedB: true } : product?.gemm;
+  if (!product || !g || g.m * g.n * g.k * g.batch === 0) {
     emitDotLoops(
       k,
       spec.params as DotGeneralParams,
@@ -112,11 +141,13 @@ export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: 
     return;
   }
   const push = (a: ArrayValue) => pushAddress(w, k.layout.address(a), k.vars);
+  const [aOperand, bOperand] = product.swapped ? [spec.rhs, spec.lhs] : [spec.lhs, spec.rhs];
+  const pushB = () => (packedAt === undefined ? push(bOperand) : w.i32(packedAt));
   const threaded = gemm.parallel(g);
   if (threaded) {
     w.i32(threaded.index).i32(threaded.tasks);
-    push(spec.lhs);
-    push(spec.rhs);
+    push(aOperand);
+    pushB();
     push(spec.out);
     pushAddress(w, gemm.scratch, k.vars);
     w.call(threaded.call);
@@ -124,8 +155,8 @@ export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: 
   }
   const local = gemm.local(g);
   w.i32(0).i32(local.tasks);
-  push(spec.lhs);
-  push(spec.rhs);
+  push(aOperand);
+  pushB();
   push(spec.out);
   pushAddress(w, gemm.scratch, k.vars);
   w.call(local.fn);

@@ -81,9 +81,15 @@ function storeNarrow(w: CodeWriter, dtype: DType): void {
   storeScalar(w, dtype);
 }
 
+/** Outputs a float sum over a contiguous kept axis computes at once (4 f64x2 accumulators). */
+const SUM_GROUP = 8;
+
 /**
  * Reductions accumulate in f64 (as the JavaScript lowering does, in doubles) one output at a
- * time, the reduced axes innermost in the input's own order; int32 sums wrap in i32.
+ * time, the reduced axes innermost in the input's own order; int32 sums wrap in i32. A float
+ * sum whose kept axis is contiguous (a bias gradient: sum over [T, B] of [T, B, H]) runs
+ * SUM_GROUP outputs at a time in f64x2 lanes, so each strided input row is read once per group
+ * rather than once per output; each output still adds the same values in the same order.
  */
 export function emitReduce(
   k: KernelContext,
@@ -108,12 +114,49 @@ export function emitReduce(
   );
   const bytes = itemSize(x.dtype);
   const acc = w.local(int ? 'i32' : 'f64');
+  const innermost = (s: readonly number[]) => s[s.length - 1];
+  const grouped =
+    op === 'sum' &&
+    !int &&
+    reducedSize > 0 &&
+    outer.sizes.length > 0 &&
+    innermost(outer.strides[0]) === 1 &&
+    innermost(outer.strides[1]) === 1;
+  const accs = grouped ? Array.from({ length: SUM_GROUP / 2 }, () => w.local('v128')) : [];
+  const sumGroup = (o: Local, xp: Local) => {
+    for (const a of accs) w.f64x2(0).set(a);
+    emitNest(
+      w,
+      inner.sizes,
+      [{ base: (cw) => cw.get(xp), strides: inner.strides[0].map((s) => s * bytes) }],
+      1,
+      ([p]) => {
+        accs.forEach((a, q) => {
+          w.get(a).get(p);
+          if (x.dtype === 'float32') w.mem('v128.load64_zero', 8 * q).op('f64x2.promote_low_f32x4');
+          else w.mem('v128.load', 16 * q);
+          w.op('f64x2.add').set(a);
+        });
+      },
+    );
+    accs.forEach((a, q) => {
+      for (const lane of [0, 1]) {
+        w.get(o).get(a).lane('f64x2.extract_lane', lane);
+        if (x.dtype === 'float32') w.op('f32.demote_f64').mem('f32.store', 4 * (2 * q + lane));
+        else w.mem('f64.store', 8 * (2 * q + lane));
+      }
+    });
+  };
   emitNest(
     w,
     outer.sizes,
     [access(k, out, outer.strides[0]), access(k, x, outer.strides[1])],
-    1,
-    ([o, xp]) => {
+    grouped ? SUM_GROUP : 1,
+    ([o, xp], group) => {
+      if (group) {
+        sumGroup(o, xp);
+        return;
+      }
       if (int) w.i32(0).set(acc);
       else w.f64(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity).set(acc);
       if (reducedSize > 0) {

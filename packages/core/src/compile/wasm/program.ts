@@ -18,11 +18,12 @@ import type { Value } from '../values.js';
 import { type CodeWriter, type FuncRef, type Local, ModuleBuilder } from './builder.js';
 import { type DotSpec, type GemmAccess, gemmScratch, gemmSpecOf, parallelMinFlops } from './dot.js';
 import { HOST_MATH_FUNCTIONS } from './elementwise/index.js';
-import { emitGemm } from './gemm/driver.js';
+import { emitGemm, emitPrepackB } from './gemm/driver.js';
 import type { GemmSpec } from './gemm/plan.js';
 import { importMath, type KernelFunctions, kernelFunction } from './kernel_functions.js';
 import { Layout, pushAddress, UnsupportedInWasm } from './layout.js';
 import { emitScanLoop } from './nest.js';
+import { planPrepacks } from './prepack.js';
 import { CHUNK_VAR, emitSplitScan, MAX_OUTER_VARS, scanSplits } from './row_split.js';
 
 const ARRAY: Record<DType, new (b: ArrayBufferLike, at: number, n: number) => TypedArray> = {
@@ -111,6 +112,18 @@ export function emitWasm(
     '#rowScratch',
     rowScratchPerChunk * Math.max(0, ...[...splits.values()].map((s) => s.chunks)),
   );
+  const prepacks = planPrepacks(
+    plan.steps,
+    (scan) => {
+      const split = splits.get(scan);
+      if (split) return split.kernels;
+      return scan.kind === 'region'
+        ? scan.blocks[0].flatMap((s) => (s.kind === 'kernel' && s.spec ? [s.spec] : []))
+        : [];
+    },
+    options.relaxed,
+  );
+  for (const ops of prepacks.byLoop.values()) for (const o of ops) reserve(o.key, o.bytes);
   const owner = {};
   let base: number;
   try {
@@ -164,8 +177,32 @@ export function emitWasm(
       return g;
     };
   };
+  const packedAt = (spec: DotSpec) => {
+    const operand = prepacks.byKernel.get(spec);
+    return operand && layout.get(operand.key);
+  };
+  const listing: string[] = [];
+  const describe = (line: string) => listing.push(line);
+  const prepackFns = new Map<string, FuncRef>();
+  /** Packs the loop-invariant weights of `scan` (at its start, in main). */
+  const emitPrepacks = (w: CodeWriter, scan: Step, vars: Map<string, Local>) => {
+    for (const o of prepacks.byLoop.get(scan) ?? []) {
+      const key = JSON.stringify(o.gemm);
+      let fn = prepackFns.get(key);
+      if (!fn) {
+        fn = emitPrepackB(mb, o.gemm);
+        prepackFns.set(key, fn);
+      }
+      describe(
+        `// p${o.key.slice('#packed'.length)}: B (${o.gemm.k}×${o.gemm.n}) of a product in a loop, packed once when the loop starts`,
+      );
+      pushAddress(w, layout.address(o.b), vars);
+      w.i32(layout.get(o.key)).call(fn);
+    }
+  };
   const gemm: GemmAccess = {
     scratch: { base: layout.get('#scratch'), terms: [] },
+    packedB: packedAt,
     local: localGemms(mb),
     parallel(spec: GemmSpec) {
       const flops = 2 * spec.batch * spec.m * spec.n * spec.k;
@@ -178,8 +215,6 @@ export function emitWasm(
     },
   };
 
-  const listing: string[] = [];
-  const describe = (line: string) => listing.push(line);
   const mainKernels: KernelFunctions = {
     mb,
     layout,
@@ -202,6 +237,7 @@ export function emitWasm(
       },
       local: localGemms(threaded),
       parallel: () => null,
+      packedB: packedAt,
     },
     describe,
   };
@@ -229,6 +265,7 @@ export function emitWasm(
         }
         const spec = s.spec!;
         if (spec.kind === 'scan') {
+          if (spec.length > 0) emitPrepacks(w, s, vars);
           const split = splits.get(s);
           if (split) {
             emitSplitScan(chunkKernels, spec, split, splitCount);

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError } from '../../../errors.js';
 import { features } from '../../../runtime/features.js';
 import { ModuleBuilder } from '../builder.js';
-import { emitGemm } from './driver.js';
-import type { GemmSpec } from './plan.js';
+import { emitGemm, emitPrepackB } from './driver.js';
+import { type GemmSpec, packedBBytes } from './plan.js';
 
 type Form = 'AB' | 'AtB' | 'ABt' | 'AtBt';
 
@@ -90,12 +90,16 @@ function reference({ spec, a, b, c0 }: Case): { want: Float64Array; scale: Float
 
 type Entry = (t0: number, t1: number, a: number, b: number, c: number, s: number) => void;
 
-/** Compiles the spec, copies the operands in, runs `splits` (task ranges) in order, returns C. */
+/**
+ * Compiles the spec, copies the operands in, runs `splits` (task ranges) in order, returns C.
+ * With `packedB` in the spec, B is first packed whole by `emitPrepackB`'s function.
+ */
 function run(cs: Case, splits?: (tasks: number) => [number, number][]): Float64Array {
   const { spec } = cs;
   const mb = new ModuleBuilder().importMemory({ initial: 1 });
   const kernel = emitGemm(mb, spec);
   mb.export(kernel.fn, 'gemm');
+  if (spec.packedB) mb.export(emitPrepackB(mb, spec), 'prepack');
   const Arr = spec.dtype === 'float32' ? Float32Array : Float64Array;
   const e = Arr.BYTES_PER_ELEMENT;
   const align = (x: number) => Math.ceil(x / 64) * 64;
@@ -105,7 +109,8 @@ function run(cs: Case, splits?: (tasks: number) => [number, number][]): Float64A
   // Guard elements after C catch stores past the tile.
   const guard = 16;
   const sPtr = align(cPtr + (cs.c0.length + guard) * e);
-  const bytes = sPtr + kernel.scratchBytes;
+  const packedPtr = align(sPtr + kernel.scratchBytes);
+  const bytes = packedPtr + (spec.packedB ? packedBBytes(spec) : 0);
   const memory = new WebAssembly.Memory({ initial: Math.ceil(bytes / 65536) + 1 });
   new Arr(memory.buffer, aPtr, cs.a.length).set(cs.a);
   new Arr(memory.buffer, bPtr, cs.b.length).set(cs.b);
@@ -114,8 +119,9 @@ function run(cs: Case, splits?: (tasks: number) => [number, number][]): Float64A
   c.fill(777, cs.c0.length);
   const inst = new WebAssembly.Instance(new WebAssembly.Module(mb.build()), { env: { memory } });
   const gemm = inst.exports.gemm as Entry;
+  if (spec.packedB) (inst.exports.prepack as (src: number, dst: number) => void)(bPtr, packedPtr);
   for (const [t0, t1] of splits?.(kernel.tasks) ?? [[0, kernel.tasks]]) {
-    gemm(t0, t1, aPtr, bPtr, cPtr, sPtr);
+    gemm(t0, t1, aPtr, spec.packedB ? packedPtr : bPtr, cPtr, sPtr);
   }
   for (let i = cs.c0.length; i < c.length; i++) expect(c[i]).toBe(777);
   return Float64Array.from(c.subarray(0, cs.c0.length));
@@ -216,6 +222,28 @@ describe('emitGemm', () => {
     },
   );
 
+  test.prop(
+    [
+      fc.constantFrom<GemmSpec['dtype']>('float32', 'float64'),
+      fc.constantFrom(...forms),
+      fc.oneof(edge, fc.integer({ min: 1, max: 300 })),
+      fc.oneof(edge, fc.integer({ min: 1, max: 300 })),
+      fc.oneof(edge, fc.integer({ min: 1, max: 300 })),
+      fc.boolean(),
+      fc.integer(),
+    ],
+    { numRuns: 20 },
+  )(
+    'gives bitwise the same C with B packed once beforehand (past the K block too)',
+    (dtype, form, m, n, k, acc, seed) => {
+      const cs = randomCase(specFor(dtype, form, 1, m, n, k, acc), seed);
+      const packed = run({ ...cs, spec: { ...cs.spec, packedB: true } });
+      expect(Array.from(new Uint8Array(packed.buffer))).toEqual(
+        Array.from(new Uint8Array(run(cs).buffer)),
+      );
+    },
+  );
+
   it('writes zeros for k = 0 and leaves C alone when accumulating', () => {
     for (const acc of [false, true]) {
       const cs = randomCase(specFor('float32', 'AB', 2, 5, 9, 0, acc), 3);
@@ -256,5 +284,8 @@ describe('emitGemm', () => {
     expect(() => emitGemm(mb, { ...bad, b: { ...bad.b, colStride: -1 } })).toThrow(
       /stride b\.colStride .* got -1/,
     );
+    expect(() =>
+      emitGemm(mb, { ...specFor('float32', 'AB', 2, 2, 2, 2, false), packedB: true }),
+    ).toThrow(/a prepacked B needs batch 1, got batch 2/);
   });
 });

@@ -7,7 +7,14 @@
 import type { CodeWriter, FuncRef, Local, ModuleBuilder } from '../builder.js';
 import { emitMicroKernel, LOAD_C, TAIL_COLS } from './microkernel.js';
 import { emitPackB } from './pack.js';
-import { type GemmKernel, type GemmPlan, type GemmSpec, MR, planGemm } from './plan.js';
+import {
+  type GemmKernel,
+  type GemmPlan,
+  type GemmSpec,
+  MR,
+  PANEL_BYTES,
+  planGemm,
+} from './plan.js';
 
 /** `dst = min(a, b)` for i32 values pushed by `a` and `b`. */
 function minInto(w: CodeWriter, dst: Local, a: () => void, b: () => void): void {
@@ -36,6 +43,39 @@ export function emitGemm(mb: ModuleBuilder, spec: GemmSpec): GemmKernel {
   const batch = spec.batch > 1 ? `${spec.batch}×` : '';
   mb.nameFunction(fn, `gemm ${spec.dtype} ${batch}${spec.m}×${spec.k}·${spec.k}×${spec.n}`);
   return { fn, tasks: plan.tasks, scratchBytes: plan.tasks * plan.slotBytes, flops };
+}
+
+/**
+ * Emits `(src, dst) -> ()` packing all of B (batch 1) for products with `packedB`: K block by
+ * K block, each block's panels over all n columns, where the products would pack them per unit.
+ * Panel J of the K block at p0 starts at dst + p0·panels·32 + J·kc·32 (kc that block's depth).
+ */
+export function emitPrepackB(mb: ModuleBuilder, spec: GemmSpec): FuncRef {
+  const plan = planGemm({ ...spec, packedB: false });
+  const e = plan.elemBytes;
+  const panels = Math.ceil(spec.n / plan.nr);
+  const pack = emitPackB(mb, {
+    dtype: spec.dtype,
+    rowBytes: spec.b.rowStride * e,
+    colBytes: spec.b.colStride * e,
+  });
+  const fn = mb.func(['i32', 'i32'], [], (w, [src, dst]) => {
+    for (let p0 = 0; p0 < spec.k; p0 += plan.kc) {
+      const kc = Math.min(plan.kc, spec.k - p0);
+      w.get(src)
+        .i32(p0 * spec.b.rowStride * e)
+        .op('i32.add');
+      w.get(dst)
+        .i32(p0 * panels * PANEL_BYTES)
+        .op('i32.add');
+      w.i32(kc).i32(spec.n).call(pack);
+    }
+  });
+  mb.nameFunction(
+    fn,
+    `gemm prepack B ${spec.k}×${spec.n} (k stride ${spec.b.rowStride}, n stride ${spec.b.colStride})`,
+  );
+  return fn;
 }
 
 interface UnitLocals {
@@ -174,14 +214,20 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
     tailCols,
     fma: spec.fma,
   };
-  const pack = emitPackB(mb, {
-    dtype: spec.dtype,
-    rowBytes: spec.b.rowStride * e,
-    colBytes: spec.b.colStride * e,
-  });
+  const pack = spec.packedB
+    ? null
+    : emitPackB(mb, {
+        dtype: spec.dtype,
+        rowBytes: spec.b.rowStride * e,
+        colBytes: spec.b.colStride * e,
+      });
   const full = emitMicroKernel(mb, { ...shape, rows: MR });
   const tail = tailRows > 0 ? emitMicroKernel(mb, { ...shape, rows: tailRows }) : null;
-  mb.nameFunction(pack, `gemm pack B (k stride ${spec.b.rowStride}, n stride ${spec.b.colStride})`);
+  if (pack)
+    mb.nameFunction(
+      pack,
+      `gemm pack B (k stride ${spec.b.rowStride}, n stride ${spec.b.colStride})`,
+    );
   mb.nameFunction(full, `gemm micro-kernel ${MR}×${nr}`);
   if (tail) mb.nameFunction(tail, `gemm micro-kernel ${tailRows}×${nr}`);
   return mb.func(['i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], (w, params) => {
@@ -235,7 +281,10 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
         },
       );
     };
-    forEachUnit(w, plan, params, (l, slot) => {
+    const bPtr = params[3];
+    const packed = w.local('i32');
+    forEachUnit(w, plan, params, (l, scratchSlot) => {
+      const slot = spec.packedB ? packed : scratchSlot;
       w.get(l.cols)
         .i32(nr - 1)
         .op('i32.add')
@@ -258,9 +307,25 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
             .i32(nr * e)
             .op('i32.mul')
             .set(panelBytes);
-          w.get(l.bBase);
-          scaled(w, p0, spec.b.rowStride * e);
-          w.op('i32.add').get(slot).get(kc).get(l.cols).call(pack);
+          if (spec.packedB) {
+            // The unit's panels in the prepacked B: bPtr + p0·panels·32 + (j0/nr)·kc·32.
+            w.get(bPtr)
+              .get(p0)
+              .i32(Math.ceil(spec.n / nr) * PANEL_BYTES)
+              .op('i32.mul')
+              .op('i32.add')
+              .get(l.j0)
+              .i32(nr)
+              .op('i32.div_u')
+              .get(panelBytes)
+              .op('i32.mul')
+              .op('i32.add')
+              .set(packed);
+          } else {
+            w.get(l.bBase);
+            scaled(w, p0, spec.b.rowStride * e);
+            w.op('i32.add').get(slot).get(kc).get(l.cols).call(pack!);
+          }
           // Start from C after the first K block, or always when accumulating.
           if (spec.accumulate) w.i32(LOAD_C).set(first);
           else w.get(p0).i32(0).op('i32.gt_s').set(first);

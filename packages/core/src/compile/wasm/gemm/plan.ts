@@ -26,6 +26,11 @@ export interface GemmSpec {
   readonly accumulate: boolean;
   /** Use `relaxed_madd` (only when the relaxed-SIMD probe passed). */
   readonly fma: boolean;
+  /**
+   * B arrives packed (`emitPrepackB`'s layout, batch 1 only): the product reads panels straight
+   * from it instead of packing B into scratch, so a loop packs its loop-invariant weights once.
+   */
+  readonly packedB?: boolean;
 }
 
 export interface GemmKernel {
@@ -105,6 +110,11 @@ function checkSpec(spec: GemmSpec): void {
       );
     }
   }
+  if (spec.packedB && spec.batch !== 1) {
+    throw new InvalidArgumentError(
+      `wasm gemm: a prepacked B needs batch 1, got batch ${spec.batch} (spec ${JSON.stringify(dims)}).`,
+    );
+  }
   if (spec.dtype !== 'float32' && spec.dtype !== 'float64') {
     throw new InvalidArgumentError(
       `wasm gemm: dtype must be 'float32' or 'float64', got '${String(spec.dtype)}'.`,
@@ -165,7 +175,7 @@ export function planGemm(spec: GemmSpec): GemmPlan {
   const units = empty ? 0 : batch * ceilDiv(m, mc) * colBlocks;
   const unitsPerTask = Math.max(1, ceilDiv(units, MAX_TASKS));
   const tasks = ceilDiv(units, unitsPerTask);
-  const slotBytes = roundUp(nc * kc * elemBytes, 64);
+  const slotBytes = spec.packedB ? 0 : roundUp(nc * kc * elemBytes, 64);
   return {
     spec,
     elemBytes,
@@ -180,4 +190,11 @@ export function planGemm(spec: GemmSpec): GemmPlan {
     tasks,
     slotBytes: k === 0 ? 0 : slotBytes,
   };
+}
+
+/** Bytes of B packed whole (`emitPrepackB`): every K block's panels over all n columns. */
+export function packedBBytes(spec: GemmSpec): number {
+  return (
+    Math.ceil(spec.n / (PANEL_BYTES / (spec.dtype === 'float32' ? 4 : 8))) * spec.k * PANEL_BYTES
+  );
 }
