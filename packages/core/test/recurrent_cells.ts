@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Recurrent cells written with core ops, for the compiler's loop tests (core cannot import
 // @loom/nn, which depends on it): a tanh RNN, an LSTM and a GRU over xs [T, B, F], each reduced
-// to a scalar loss, with float64 parameters; and a tolerance check for their gradients.
+// to a scalar loss, with float64 parameters; and checks for their jitted gradients.
 import { expect } from 'vitest';
 import {
   matmul,
@@ -16,6 +16,7 @@ import {
   tree,
   zeros,
 } from '../src/index.js';
+import { pool } from '../src/runtime/pool.js';
 import { type DType, isFloat } from '../src/tensor/dtype.js';
 
 const keys = random.split(random.key(7), 40);
@@ -88,3 +89,21 @@ export const gru = (p: Rnn, xs: Tensor) => {
   };
   return squares(scan(cell, h0(p, xs), xs));
 };
+
+/** The bytes of every leaf of `out` (bitwise comparisons). */
+export const bits = (out: unknown) =>
+  tree.leaves<Tensor>(out).map((t) => Array.from(new Uint8Array(t.data().buffer)));
+
+/**
+ * Calls `run` (which checks its own result) until a pool worker has run a task: workers start
+ * lazily and are never waited for. Then once more, with the workers warm.
+ */
+export async function untilWorkersTakePart(run: () => void): Promise<void> {
+  const before = pool().stats().tasksOnWorkers;
+  for (let r = 0; r < 200 && pool().stats().tasksOnWorkers === before; r++) {
+    run();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  expect(pool().stats().tasksOnWorkers).toBeGreaterThan(before);
+  run();
+}

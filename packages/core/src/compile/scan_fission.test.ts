@@ -5,6 +5,7 @@
 import { fc, test as property } from '@fast-check/vitest';
 import { describe, expect, test, vi } from 'vitest';
 import {
+  bits,
   cast,
   expectClose,
   gru,
@@ -17,6 +18,7 @@ import {
   rnnFinal,
   rnnParams,
   squares,
+  untilWorkersTakePart,
 } from '../../test/recurrent_cells.js';
 import type { ScanParams } from '../control/scan_primitive.js';
 import {
@@ -36,13 +38,11 @@ import {
   type Tensor,
   tanh,
   transpose,
-  tree,
   typecheckJaxpr,
   vmap,
   zeros,
 } from '../index.js';
 import type { Eqn } from '../ir/jaxpr.js';
-import { pool } from '../runtime/pool.js';
 import { prune } from './prune.js';
 import { fissionScans } from './scan_fission.js';
 
@@ -356,21 +356,12 @@ describe('threads', () => {
     const args: [Rnn, Tensor] = [rnnParams(128, 128, 34), normal([8, 32, 128], 37, 1)];
     const f32 = cast(args, 'float32');
     const step = jit(grad(rnnAllYs), { backend: 'wasm' });
-    const bits = (g: Rnn) =>
-      tree.leaves<Tensor>(g).map((t) => Array.from(new Uint32Array(t.data().buffer)));
     try {
       expect(productsInLoops(programs(grad(rnnAllYs), f32).after)).toBe(2);
       setThreads(1);
       const one = bits(step(...f32));
       setThreads(2);
-      const onWorkers = pool().stats().tasksOnWorkers;
-      // Workers start lazily and are never waited for: repeat until one took tasks.
-      for (let r = 0; r < 200 && pool().stats().tasksOnWorkers === onWorkers; r++) {
-        expect(bits(step(...f32))).toEqual(one);
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
-      expect(pool().stats().tasksOnWorkers).toBeGreaterThan(onWorkers);
-      expect(bits(step(...f32))).toEqual(one);
+      await untilWorkersTakePart(() => expect(bits(step(...f32))).toEqual(one));
     } finally {
       setThreads(before);
       vi.unstubAllEnvs();

@@ -2,6 +2,7 @@
 // give bitwise the same results for any number of chunks (1 = not split), equal to eager.
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import {
+  bits,
   cast,
   expectClose,
   gru,
@@ -12,6 +13,7 @@ import {
   rnnCell,
   rnnParams,
   squares,
+  untilWorkersTakePart,
 } from '../../../test/recurrent_cells.js';
 import {
   cond,
@@ -25,9 +27,7 @@ import {
   type Tensor,
   tanh,
   transpose,
-  tree,
 } from '../../index.js';
-import { pool } from '../../runtime/pool.js';
 import { resetThreads } from '../../runtime/threads.js';
 
 afterEach(() => {
@@ -47,9 +47,6 @@ function compiled<A extends unknown[]>(f: (...a: A) => unknown, args: A, threads
   const splits = [...lowered.source.matchAll(SPLIT)].map((m) => `${m[1]}×${m[2]}`);
   return { jitted, splits, out: jitted(...args) };
 }
-
-const bits = (out: unknown) =>
-  tree.leaves<Tensor>(out).map((t) => Array.from(new Uint8Array(t.data().buffer)));
 
 const [T, B, F, H] = [6, 8, 5, 7];
 const xs = normal([T, B, F], 10, 1);
@@ -88,14 +85,7 @@ describe('split scans', () => {
     const f = grad(rnnAllYs);
     const want = bits(compiled(f, args, 1).out);
     const { jitted } = compiled(f, args, 2);
-    const before = pool().stats().tasksOnWorkers;
-    // Workers start lazily and are never waited for: repeat until one took a chunk.
-    for (let r = 0; r < 200 && pool().stats().tasksOnWorkers === before; r++) {
-      expect(bits(jitted(...args))).toEqual(want);
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    expect(pool().stats().tasksOnWorkers).toBeGreaterThan(before);
-    expect(bits(jitted(...args))).toEqual(want);
+    await untilWorkersTakePart(() => expect(bits(jitted(...args))).toEqual(want));
   });
 
   test('LOOM_ROW_SPLIT=0 turns splitting off', () => {
