@@ -90,9 +90,29 @@ export const gru = (p: Rnn, xs: Tensor) => {
   return squares(scan(cell, h0(p, xs), xs));
 };
 
-/** The bytes of every leaf of `out` (bitwise comparisons). */
+/** The bytes of every leaf of `out` (bitwise comparisons of small results). */
 export const bits = (out: unknown) =>
   tree.leaves<Tensor>(out).map((t) => Array.from(new Uint8Array(t.data().buffer)));
+
+/**
+ * Where two results first differ bitwise ("leaf 0, element 17: 0.25 vs 0.5"), or null when
+ * they are the same: a short message where a diff of large arrays would take minutes to print.
+ */
+export function bitDifference(got: unknown, want: unknown): string | null {
+  const [g, w] = [tree.leaves<Tensor>(got), tree.leaves<Tensor>(want)];
+  if (g.length !== w.length) return `${g.length} leaves vs ${w.length}`;
+  for (let i = 0; i < g.length; i++) {
+    const [a, b] = [g[i].data(), w[i].data()];
+    if (a.length !== b.length) return `leaf ${i}: ${a.length} elements vs ${b.length}`;
+    const [x, y] = [new Uint8Array(a.buffer), new Uint8Array(b.buffer)];
+    const byte = x.findIndex((v, k) => v !== y[k]);
+    if (byte >= 0) {
+      const e = Math.floor(byte / a.BYTES_PER_ELEMENT);
+      return `leaf ${i}, element ${e}: ${a[e]} vs ${b[e]}`;
+    }
+  }
+  return null;
+}
 
 /**
  * Calls `run` (which checks its own result) until a pool worker has run a task: workers start

@@ -113,7 +113,7 @@ export interface GemmAccess {
   /** Where the GEMM's packed panels go (per chunk in a split scan). */
   readonly scratch: Address;
   /** The address of the product's B packed once for its loop (prepack.ts), if it is. */
-  readonly packedB?: (spec: DotSpec) => number | undefined;
+  readonly packedBAt?: (spec: DotSpec) => number | undefined;
 }
 
 export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: boolean): void {
@@ -126,7 +126,7 @@ export function emitDot(k: KernelContext, spec: DotSpec, gemm: GemmAccess, fma: 
       `${a.base}|${a.terms.map((t) => `${t.v}*${t.bytes}`).join('+')}`;
     if (key(from) !== key(to)) emitCopy(k, spec.accumulate, spec.out);
   }
-  const packedAt = gemm.packedB?.(spec);
+  const packedAt = gemm.packedBAt?.(spec);
   const product = gemmOf(spec, fma);
   const g = product && packedAt !== undefined ? { ...product.gemm, packedB: true } : product?.gemm;
   if (!product || !g || g.m * g.n * g.k * g.batch === 0) {

@@ -6,11 +6,11 @@
 import type { KernelSpec, Step } from '../steps.js';
 import { walkSteps } from '../steps.js';
 import { type ArrayValue, location } from '../values.js';
+import { CHUNK_VAR } from './chunks.js';
 import { gemmOf } from './dot.js';
 import type { GemmSpec } from './gemm/plan.js';
 import { packedBBytes } from './gemm/plan.js';
 import { parseTerm } from './layout.js';
-import { CHUNK_VAR } from './row_split.js';
 
 export interface PackedOperand {
   /** The product's spec with `packedB` (the prepack function is keyed by it too). */
@@ -57,6 +57,7 @@ export function planPrepacks(
       const g = product.gemm;
       if (g.batch !== 1 || g.m * g.n * g.k === 0) continue;
       const operand = product.swapped ? k.lhs : k.rhs;
+      if (operand.buf.root().name === null) continue;
       const at = location(operand);
       const bytes = operand.dtype === 'float64' ? 8 : 4;
       if (written.has(at.name)) continue;

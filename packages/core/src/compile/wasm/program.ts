@@ -16,6 +16,7 @@ import type { CompiledProgram } from '../program.js';
 import type { KernelSpec, Step } from '../steps.js';
 import type { Value } from '../values.js';
 import { type CodeWriter, type FuncRef, type Local, ModuleBuilder } from './builder.js';
+import { CHUNK_VAR, callKernel, chunkLargeFused, emitChunkJob, MAX_OUTER_VARS } from './chunks.js';
 import { type DotSpec, type GemmAccess, gemmScratch, gemmSpecOf, parallelMinFlops } from './dot.js';
 import { HOST_MATH_FUNCTIONS } from './elementwise/index.js';
 import { emitGemm, emitPrepackB } from './gemm/driver.js';
@@ -24,7 +25,7 @@ import { importMath, type KernelFunctions, kernelFunction } from './kernel_funct
 import { Layout, pushAddress, UnsupportedInWasm } from './layout.js';
 import { emitScanLoop } from './nest.js';
 import { planPrepacks } from './prepack.js';
-import { CHUNK_VAR, emitSplitScan, MAX_OUTER_VARS, scanSplits } from './row_split.js';
+import { emitSplitScan, scanSplits } from './row_split.js';
 
 const ARRAY: Record<DType, new (b: ArrayBufferLike, at: number, n: number) => TypedArray> = {
   float32: Float32Array,
@@ -152,15 +153,15 @@ export function emitWasm(
     'i32',
     'i32',
   ]);
-  // (index, chunks, outer loop variables...): runs split scan number `index` over the pool.
-  const rowsImport = mb.importFunc(
+  // (index, chunks, outer loop variables...): runs chunked job number `index` over the pool.
+  const jobImport = mb.importFunc(
     'host',
-    'rows',
+    'job',
     Array.from({ length: 2 + MAX_OUTER_VARS }, () => 'i32' as const),
   );
   // GEMMs: small ones in this module; large ones also in a module of their own that every
-  // thread of the pool instantiates, called through the host. Scans split by batch rows live
-  // in that module too, with their kernels and GEMMs.
+  // thread of the pool instantiates, called through the host. Chunked jobs (scans split by
+  // batch rows, large elementwise kernels) live in that module too, with their kernels.
   const threaded = new ModuleBuilder().importMemory(heap.memoryImport());
   const threadedMath = importMath(threaded, true);
   let threadedCount = 0;
@@ -202,7 +203,7 @@ export function emitWasm(
   };
   const gemm: GemmAccess = {
     scratch: { base: layout.get('#scratch'), terms: [] },
-    packedB: packedAt,
+    packedBAt: packedAt,
     local: localGemms(mb),
     parallel(spec: GemmSpec) {
       const flops = 2 * spec.batch * spec.m * spec.n * spec.k;
@@ -237,14 +238,30 @@ export function emitWasm(
       },
       local: localGemms(threaded),
       parallel: () => null,
-      packedB: packedAt,
+      packedBAt: packedAt,
     },
     describe,
   };
-  let splitCount = 0;
+  let jobCount = 0;
 
   const main = mb.func([], [], (w) => {
     const vars = new Map<string, Local>();
+    /** Calls chunked job `exportName` of the threaded module over `chunks` chunks. */
+    const callJob = (index: number, chunks: number, outer: readonly string[]) => {
+      threadedCount++;
+      w.i32(index).i32(chunks);
+      for (let i = 0; i < MAX_OUTER_VARS; i++) {
+        const name = outer[i];
+        if (name === undefined) {
+          w.i32(0);
+          continue;
+        }
+        const local = vars.get(name);
+        if (!local) throw new UnsupportedInWasm(`loop variable ${name} is not in scope`);
+        w.get(local);
+      }
+      w.call(jobImport);
+    };
     const emitBlock = (steps: readonly Step[]): void => {
       for (const s of steps) {
         if (s.kind === 'kernel') {
@@ -252,6 +269,18 @@ export function emitWasm(
           if (spec.kind === 'breakUnless') {
             pushTruth(w, spec.pred, layout, vars);
             w.op('i32.eqz').brIf(1);
+            continue;
+          }
+          const chunked = spec.kind === 'fused' ? chunkLargeFused(spec) : null;
+          if (chunked) {
+            const index = jobCount++;
+            describe(
+              `// j${index}: the next kernel, cut into ${chunked.chunks} chunks for the pool's threads`,
+            );
+            const call = callKernel(chunkKernels, chunked.kernel);
+            const description = `${chunked.chunks} chunks of a large elementwise kernel`;
+            emitChunkJob(chunkKernels, chunked.outer, `j${index}`, description, call);
+            callJob(index, chunked.chunks, chunked.outer);
             continue;
           }
           const { fn, vars: names } = kernelFunction(mainKernels, spec);
@@ -268,20 +297,9 @@ export function emitWasm(
           if (spec.length > 0) emitPrepacks(w, s, vars);
           const split = splits.get(s);
           if (split) {
-            emitSplitScan(chunkKernels, spec, split, splitCount);
-            threadedCount++;
-            w.i32(splitCount++).i32(split.chunks);
-            for (let i = 0; i < MAX_OUTER_VARS; i++) {
-              const name = split.outer[i];
-              if (name === undefined) {
-                w.i32(0);
-                continue;
-              }
-              const local = vars.get(name);
-              if (!local) throw new UnsupportedInWasm(`loop variable ${name} is not in scope`);
-              w.get(local);
-            }
-            w.call(rowsImport);
+            const index = jobCount++;
+            emitSplitScan(chunkKernels, spec, split, `j${index}`);
+            callJob(index, split.chunks, split.outer);
             continue;
           }
           const t = w.local('i32');
@@ -349,8 +367,8 @@ export function emitWasm(
     pool().run(threadedId, `g${index}`, tasks, [a, b, c, scratch]);
   };
 
-  const rowsHost = (index: number, chunks: number, ...outer: number[]) => {
-    pool().run(threadedId, `r${index}`, chunks, outer);
+  const jobHost = (index: number, chunks: number, ...outer: number[]) => {
+    pool().run(threadedId, `j${index}`, chunks, outer);
   };
 
   const fallbackHost = (index: number) => {
@@ -373,7 +391,7 @@ export function emitWasm(
   const mathImports = { ...HOST_MATH_FUNCTIONS };
   const instance = new WebAssembly.Instance(module, {
     env: { memory: heap.memory },
-    host: { fallback: fallbackHost, parallel: parallelHost, rows: rowsHost },
+    host: { fallback: fallbackHost, parallel: parallelHost, job: jobHost },
     math: mathImports as WebAssembly.ModuleImports,
   });
   const run = instance.exports.main as () => void;

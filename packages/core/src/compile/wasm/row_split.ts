@@ -22,21 +22,22 @@ import { itemSize } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/shape.js';
 import { postOrder } from '../lower.js';
 import { type KernelSpec, type RegionSpec, type Step, walkSteps } from '../steps.js';
-import { type ArrayValue, location, offsetPlus, type Value } from '../values.js';
-import { gemmScratch, gemmSpecOf, parallelMinFlops } from './dot.js';
+import { type ArrayValue, location, type Value } from '../values.js';
 import {
-  isMathFunction,
-  type KernelFunctions,
-  kernelFunction,
-  specArrays,
-} from './kernel_functions.js';
+  alignedAxis,
+  CHUNK_VAR,
+  callKernel,
+  emitChunkJob,
+  kernelVars,
+  largestDivisor,
+  MAX_OUTER_VARS,
+  narrow,
+  narrowFused,
+} from './chunks.js';
+import { gemmScratch, gemmSpecOf, parallelMinFlops } from './dot.js';
+import { isMathFunction, type KernelFunctions, specArrays } from './kernel_functions.js';
 import { parseTerm } from './layout.js';
 import { emitScanLoop } from './nest.js';
-
-/** The loop variable holding the chunk index inside a split scan's function. */
-export const CHUNK_VAR = 'rowchunk';
-/** Loop variables of enclosing loops a split scan may use (passed through the host call). */
-export const MAX_OUTER_VARS = 4;
 
 export interface RowSplit {
   /** Rows of the batch axis (B). */
@@ -67,13 +68,6 @@ function writtenView(spec: RowWise): ArrayValue {
     case 'fill':
       return spec.dst;
   }
-}
-
-/** Axis of `leaf` that lines up with axis `d` of an elementwise output of rank `rank`, or -1. */
-function alignedAxis(leaf: ArrayValue, d: number, rank: number, rows: number): number {
-  const src = d - (rank - leaf.shape.length);
-  if (src < 0 || (leaf.shape[src] === 1 && rows !== 1)) return -1;
-  return src;
 }
 
 const arraysIn = (root: Value) => [
@@ -178,16 +172,6 @@ function checkRows(kernels: readonly RowWise[], rows: number): Access[][] | null
   return result;
 }
 
-/** `view` narrowed to `size` rows on `axis`, starting at row `rowchunk * size`. */
-function narrow(view: ArrayValue, axis: number, size: number): ArrayValue {
-  const step = size * view.strides[axis];
-  return {
-    ...view,
-    shape: view.shape.map((n, a) => (a === axis ? size : n)),
-    off: step === 0 ? view.off : offsetPlus(view.off, 0, `${CHUNK_VAR} * ${step}`),
-  };
-}
-
 /** `spec` over one chunk of `size` rows, given its accesses from `checkRows` (same order). */
 function narrowKernel(spec: RowWise, accesses: readonly Access[], size: number): RowWise {
   const at = (i: number) => {
@@ -210,16 +194,8 @@ function narrowKernel(spec: RowWise, accesses: readonly Access[], size: number):
         ...(spec.accumulate ? { accumulate: at(3) } : {}),
       };
     case 'fused': {
-      // Rebuild the tree with narrowed leaves; shared nodes stay shared (the emitter keys on
-      // identity). Only leaves and the output carry shapes the emitter reads.
-      const leaves = new Map(accesses.slice(1).map((a, i) => [a.view as Value, at(i + 1)]));
-      const memo = new Map<Value, Value>();
-      for (const v of postOrder(spec.root)) {
-        if (v.kind === 'array') memo.set(v, leaves.get(v)!);
-        else if (v.kind === 'lit') memo.set(v, v);
-        else memo.set(v, { ...v, inputs: v.inputs.map((x) => memo.get(x)!) });
-      }
-      return { ...spec, out: at(0), root: memo.get(spec.root)! };
+      const leaves = new Map(accesses.slice(1).map((a, i) => [a.view, at(i + 1)]));
+      return narrowFused(spec, at(0), (leaf) => leaves.get(leaf)!);
     }
   }
 }
@@ -242,6 +218,8 @@ export function planRowSplit(
     if (s.kind !== 'kernel' || !s.spec || !ROW_WISE.has(s.spec.kind)) return null;
     // erf's float64 form calls a host function that pool workers cannot import (erf.ts).
     if (s.spec.kind === 'fused' && postOrder(s.spec.root).some(callsNonMathHost)) return null;
+    // Every array must have its place (a program with one that has not fails in Layout).
+    if (!specArrays(s.spec).every((a) => a.buf.root().name !== null)) return null;
     kernels.push(s.spec as RowWise);
   }
   if (kernels.length === 0) return null;
@@ -266,14 +244,6 @@ export function planRowSplit(
 
 type ScanSpec = Extract<RegionSpec, { kind: 'scan' }>;
 
-/** Loop variables a kernel's addresses use. */
-function kernelVars(spec: KernelSpec): string[] {
-  const names = specArrays(spec).flatMap((a) =>
-    location(a).off.terms.map((t) => parseTerm(t, 1).v),
-  );
-  return [...new Set(names)];
-}
-
 /** Work of one step of the body: flops of its products, elements written by the rest. */
 function stepWork(kernels: readonly RowWise[]): number {
   let work = 0;
@@ -286,9 +256,7 @@ function stepWork(kernels: readonly RowWise[]): number {
 
 /** The largest divisor of `rows` that is at most the thread count. */
 function chunksFor(rows: number): number {
-  const threads = Math.min(getThreads(), rows);
-  for (let p = threads; p > 1; p--) if (rows % p === 0) return p;
-  return 1;
+  return largestDivisor(rows, getThreads());
 }
 
 export interface ScanSplit extends RowSplit {
@@ -332,35 +300,21 @@ export function emitSplitScan(
   kf: KernelFunctions,
   scan: ScanSpec,
   split: ScanSplit,
-  index: number,
+  exportName: string,
 ): void {
   const size = split.rows / split.chunks;
   kf.describe(
-    `// r${index}: scan of ${scan.length} steps split by batch rows into ${split.chunks} chunks ` +
+    `// ${exportName}: scan of ${scan.length} steps split by batch rows into ${split.chunks} chunks ` +
       `of ${size} rows, run at once on the pool's threads; its kernels follow`,
   );
-  const fns = split.kernels.map((k) => kernelFunction(kf, k));
-  const fn = kf.mb.func(
-    ['i32', 'i32', ...split.outer.map(() => 'i32' as const)],
-    [],
-    (w, [begin, end, ...outer]) => {
-      const vars = new Map(split.outer.map((v, i) => [v, outer[i]]));
-      const chunk = w.local('i32');
-      const counter = w.local('i32');
-      const at = scan.reverse ? w.local('i32') : counter;
-      vars.set(CHUNK_VAR, chunk).set(scan.counter, counter).set(scan.index, at);
-      w.get(begin).set(chunk);
-      w.loop(() => {
-        emitScanLoop(w, scan.length, scan.reverse, counter, at, () => {
-          for (const f of fns) {
-            for (const v of f.vars) w.get(vars.get(v)!);
-            w.call(f.fn);
-          }
-        });
-        w.get(chunk).i32(1).op('i32.add').tee(chunk).get(end).op('i32.lt_s').brIf(0);
-      });
-    },
-  );
-  kf.mb.export(fn, `r${index}`);
-  kf.mb.nameFunction(fn, `scan of ${scan.length} steps over chunks of ${size} rows`);
+  const calls = split.kernels.map((k) => callKernel(kf, k));
+  const description = `scan of ${scan.length} steps over chunks of ${size} rows`;
+  emitChunkJob(kf, split.outer, exportName, description, (w, vars) => {
+    const counter = w.local('i32');
+    const at = scan.reverse ? w.local('i32') : counter;
+    vars.set(scan.counter, counter).set(scan.index, at);
+    emitScanLoop(w, scan.length, scan.reverse, counter, at, () => {
+      for (const call of calls) call(w, vars);
+    });
+  });
 }
