@@ -4,7 +4,7 @@
 // picked by the loop variable CHUNK_VAR in the addresses of narrowed views. Scans split by batch
 // rows (row_split.ts) and large elementwise kernels use it. Each element is computed by the same
 // code whichever chunk or thread runs it, so results do not depend on the thread count.
-import { getThreads, threadsSupported } from '../../runtime/threads.js';
+import { getThreads } from '../../runtime/threads.js';
 import { sizeOf } from '../../tensor/shape.js';
 import { postOrder } from '../lower.js';
 import type { KernelSpec } from '../steps.js';
@@ -122,7 +122,7 @@ const ELEMENTWISE_WORK_FACTOR = 4;
 export function chunkLargeFused(
   spec: FusedSpec,
 ): { chunks: number; kernel: FusedSpec; outer: string[] } | null {
-  const threads = threadsSupported() ? getThreads() : 1;
+  const threads = getThreads(); // 1 where threads cannot run
   if (threads <= 1) return null;
   const ops = postOrder(spec.root).filter((v) => v.kind === 'expr').length;
   if (sizeOf(spec.out.shape) * (ops + 1) < ELEMENTWISE_WORK_FACTOR * parallelMinFlops())

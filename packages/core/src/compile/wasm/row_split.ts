@@ -293,8 +293,8 @@ export function scanSplits(steps: readonly Step[]): Map<Step, ScanSplit> {
 }
 
 /**
- * Emits split scan number `index` into `kf.mb` as export `r<index>(begin, end, ...outer)`: each
- * chunk in [begin, end) runs the whole loop over its rows.
+ * Emits the split scan into `kf.mb` as export `exportName(begin, end, ...outer)`: each chunk in
+ * [begin, end) runs the whole loop over its rows.
  */
 export function emitSplitScan(
   kf: KernelFunctions,
