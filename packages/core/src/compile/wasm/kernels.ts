@@ -204,14 +204,17 @@ interface Axis {
 }
 
 /** The contraction's axes as (size, lhs stride, rhs stride, out stride). */
+/** Axes of a rank-`rank` operand in none of `used` (a product's free axes), in order. */
+export function freeAxes(rank: number, ...used: (readonly number[])[]): number[] {
+  return Array.from({ length: rank }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
+}
+
 export function dotAxes(
   p: DotGeneralParams,
   lhs: ArrayValue,
   rhs: ArrayValue,
   out: ArrayValue,
 ): { batch: Axis[]; m: Axis[]; n: Axis[]; k: Axis[] } {
-  const free = (rank: number, ...used: (readonly number[])[]) =>
-    Array.from({ length: rank }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
   let o = 0;
   const batch = p.lhsBatch.map((a, i) => ({
     size: lhs.shape[a],
@@ -219,13 +222,13 @@ export function dotAxes(
     rhs: rhs.strides[p.rhsBatch[i]],
     out: out.strides[o++],
   }));
-  const m = free(lhs.shape.length, p.lhsContracting, p.lhsBatch).map((a) => ({
+  const m = freeAxes(lhs.shape.length, p.lhsContracting, p.lhsBatch).map((a) => ({
     size: lhs.shape[a],
     lhs: lhs.strides[a],
     rhs: 0,
     out: out.strides[o++],
   }));
-  const n = free(rhs.shape.length, p.rhsContracting, p.rhsBatch).map((a) => ({
+  const n = freeAxes(rhs.shape.length, p.rhsContracting, p.rhsBatch).map((a) => ({
     size: rhs.shape[a],
     lhs: 0,
     rhs: rhs.strides[a],

@@ -36,6 +36,7 @@ import {
 } from './chunks.js';
 import { gemmScratch, gemmSpecOf, parallelMinFlops } from './dot.js';
 import { isMathFunction, type KernelFunctions, specArrays } from './kernel_functions.js';
+import { freeAxes } from './kernels.js';
 import { parseTerm } from './layout.js';
 import { emitScanLoop } from './nest.js';
 
@@ -92,10 +93,8 @@ function readAccesses(spec: RowWise, d: number, rows: number): Access[] | null {
     }
     case 'dot': {
       const p = spec.params as DotGeneralParams;
-      const free = (rank: number, ...used: (readonly number[])[]) =>
-        Array.from({ length: rank }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
-      const mAxes = free(spec.lhs.shape.length, p.lhsContracting, p.lhsBatch);
-      const nAxes = free(spec.rhs.shape.length, p.rhsContracting, p.rhsBatch);
+      const mAxes = freeAxes(spec.lhs.shape.length, p.lhsContracting, p.lhsBatch);
+      const nAxes = freeAxes(spec.rhs.shape.length, p.rhsContracting, p.rhsBatch);
       const acc = spec.accumulate ? [{ view: spec.accumulate, axis: d }] : [];
       // The output's axes are the batch axes, then lhs's free axes, then rhs's.
       if (d < p.lhsBatch.length) {
