@@ -5,6 +5,7 @@
 import type { Jaxpr } from '../ir/jaxpr.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { allocate, type Slot } from './allocate.js';
+import { assemblePads } from './assemble_pads.js';
 import { copyInto, Lowering } from './lower.js';
 import { prune } from './prune.js';
 import { FUSION_RULES, LOWERING_RULES } from './rules/index.js';
@@ -62,7 +63,7 @@ export function planProgram(
     return contiguous(buf, v.aval.shape);
   });
   const steps: Step[] = [];
-  const outs = lo.lowerBlock(prune(fissionScans(prune(jaxpr))), inputs, steps);
+  const outs = lo.lowerBlock(prune(fissionScans(assemblePads(prune(jaxpr)))), inputs, steps);
   // Each output is a fresh array per call: computed straight into it when its producer is a
   // top-level kernel, else copied; an input returned as is stays that same (immutable) array.
   const results: ResultSource[] = [];
