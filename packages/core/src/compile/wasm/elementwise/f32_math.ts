@@ -22,7 +22,7 @@ const EXP_RANGE = [-110, 90] as const;
 
 function clamped(w: CodeWriter, x: Local, lo: number, hi: number): Local {
   const c = w.local('v128');
-  w.get(x).f64x2(hi).op('f64x2.min').f64x2(lo).op('f64x2.max').set(c);
+  w.get(x).f64x2(hi).op('f64x2.pmin').f64x2(lo).op('f64x2.pmax').set(c);
   return c;
 }
 

@@ -5,7 +5,9 @@
 // result. Constants are exact float64 literals; tricks used:
 //  - magic-bias rounding: adding 1.5·2^52 rounds to an integer held in the low mantissa bits;
 //  - Cody–Waite reduction: the reduction constant split so that n·hi is exact;
-//  - 2^n built by shifting the rounded integer (biased) into the exponent field.
+//  - 2^n built by shifting the rounded integer (biased) into the exponent field;
+//  - clamps use pmin/pmax with the argument first (`b < a ? b : a`), which keep a NaN argument
+//    (as NaN) and compile to one x86 instruction; min/max's exact NaN and ±0 rules take seven.
 import type { CodeWriter, Local } from '../builder.js';
 import { i64x2Const } from './lanes.js';
 
@@ -109,7 +111,7 @@ export function tanhF64x2(w: CodeWriter, x: Local): CodeWriter {
   const z = w.local('v128');
   const twoZ = w.local('v128');
   const zz = w.local('v128');
-  w.get(x).op('f64x2.abs').f64x2(TANH_CLAMP).op('f64x2.min').tee(z);
+  w.get(x).op('f64x2.abs').f64x2(TANH_CLAMP).op('f64x2.pmin').tee(z);
   w.get(z).op('f64x2.add').set(twoZ);
   // Large branch: 1 − 2/(e^(2z) + 1).
   w.f64x2(1).f64x2(2);
@@ -134,7 +136,7 @@ export function tanhF64x2(w: CodeWriter, x: Local): CodeWriter {
  */
 export function logisticF64x2(w: CodeWriter, x: Local): CodeWriter {
   const m = w.local('v128');
-  w.get(x).op('f64x2.neg').f64x2(110).op('f64x2.min').f64x2(-30).op('f64x2.max').set(m);
+  w.get(x).op('f64x2.neg').f64x2(110).op('f64x2.pmin').f64x2(-30).op('f64x2.pmax').set(m);
   w.f64x2(1).f64x2(1);
   expF64x2(w, m).op('f64x2.add');
   return w.op('f64x2.div');
