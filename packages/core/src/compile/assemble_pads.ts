@@ -40,7 +40,7 @@ export function assemblePads(jaxpr: Jaxpr): Jaxpr {
     if (!once(a) || !once(b)) continue;
     const x = sums.get(a);
     const y = sums.get(b);
-    if (!x || !y || !sameAval(a, out) || !sameAval(b, out)) continue;
+    if (!x || !y || !a.aval.equals(out.aval) || !b.aval.equals(out.aval)) continue;
     sums.set(out, { pads: [...x.pads, ...y.pads], eqns: [...x.eqns, ...y.eqns, e] });
     absorbed.add(a).add(b);
   }
@@ -68,11 +68,6 @@ function withAssembledBody(e: Eqn): Eqn {
   const body = assemblePads(p.body);
   return body === p.body ? e : { ...e, params: { ...p, body } };
 }
-
-const sameAval = (a: Var, b: Var) =>
-  a.aval.dtype === b.aval.dtype &&
-  a.aval.shape.length === b.aval.shape.length &&
-  a.aval.shape.every((d, i) => d === b.aval.shape[i]);
 
 /**
  * The axis along which the pads' pieces lie side by side and cover `shape` exactly (unit steps,

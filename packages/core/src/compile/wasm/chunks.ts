@@ -12,7 +12,9 @@ import { type ArrayValue, location, offsetPlus, type Value } from '../values.js'
 import type { CodeWriter, Local } from './builder.js';
 import { parallelMinFlops } from './dot.js';
 import { type KernelFunctions, kernelFunction, specArrays } from './kernel_functions.js';
-import { parseTerm } from './layout.js';
+import { loopVar, parseTerm } from './layout.js';
+
+type FusedSpec = Extract<KernelSpec, { kind: 'fused' }>;
 
 /** The loop variable holding the chunk index inside a chunked job's function. */
 export const CHUNK_VAR = 'rowchunk';
@@ -38,10 +40,10 @@ export function alignedAxis(leaf: ArrayValue, d: number, rank: number, size: num
 
 /** A fused kernel with its output and leaves narrowed by `narrowLeaf` (sharing kept). */
 export function narrowFused(
-  spec: Extract<KernelSpec, { kind: 'fused' }>,
+  spec: FusedSpec,
   out: ArrayValue,
   narrowLeaf: (leaf: ArrayValue) => ArrayValue,
-): Extract<KernelSpec, { kind: 'fused' }> {
+): FusedSpec {
   // Shared nodes stay shared (the emitter keys on identity); only leaves and the output carry
   // shapes the emitter reads.
   const memo = new Map<Value, Value>();
@@ -89,12 +91,10 @@ export function callKernel(
 ): (w: CodeWriter, vars: ReadonlyMap<string, Local>) => void {
   const { fn, vars: names } = kernelFunction(kf, spec);
   return (w, vars) => {
-    for (const v of names) w.get(vars.get(v)!);
+    for (const v of names) w.get(loopVar(vars, v));
     w.call(fn);
   };
 }
-
-type FusedSpec = Extract<KernelSpec, { kind: 'fused' }>;
 
 /** Loop variables a kernel's addresses use. */
 export function kernelVars(spec: KernelSpec): string[] {

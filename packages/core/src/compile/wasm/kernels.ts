@@ -203,12 +203,12 @@ interface Axis {
   out: number;
 }
 
-/** The contraction's axes as (size, lhs stride, rhs stride, out stride). */
 /** Axes of a rank-`rank` operand in none of `used` (a product's free axes), in order. */
 export function freeAxes(rank: number, ...used: (readonly number[])[]): number[] {
   return Array.from({ length: rank }, (_, i) => i).filter((i) => !used.some((u) => u.includes(i)));
 }
 
+/** The contraction's axes as (size, lhs stride, rhs stride, out stride). */
 export function dotAxes(
   p: DotGeneralParams,
   lhs: ArrayValue,

@@ -67,13 +67,18 @@ export class Layout {
 /** Loop variables visible to a kernel: name → i32 local holding its value. */
 export type Vars = ReadonlyMap<string, Local>;
 
+/** The local holding loop variable `name` where code is being emitted. */
+export function loopVar(vars: Vars, name: string): Local {
+  const local = vars.get(name);
+  if (!local) throw new UnsupportedInWasm(`loop variable ${name} is not in scope`);
+  return local;
+}
+
 /** Pushes the i32 value of `a` (locals for its terms from `vars`). */
 export function pushAddress(w: CodeWriter, a: Address, vars: Vars): void {
   w.i32(a.base);
   for (const t of a.terms) {
-    const local = vars.get(t.v);
-    if (!local) throw new UnsupportedInWasm(`loop variable ${t.v} is not in scope`);
-    w.get(local);
+    w.get(loopVar(vars, t.v));
     if (t.bytes !== 1) w.i32(t.bytes).op('i32.mul');
     w.op('i32.add');
   }

@@ -21,8 +21,8 @@ import { type DotSpec, type GemmAccess, gemmScratch, gemmSpecOf, parallelMinFlop
 import { HOST_MATH_FUNCTIONS } from './elementwise/index.js';
 import { emitGemm, emitPrepackB } from './gemm/driver.js';
 import type { GemmSpec } from './gemm/plan.js';
-import { importMath, type KernelFunctions, kernelFunction } from './kernel_functions.js';
-import { Layout, pushAddress, UnsupportedInWasm } from './layout.js';
+import { importMath, type KernelFunctions } from './kernel_functions.js';
+import { Layout, loopVar, pushAddress, UnsupportedInWasm } from './layout.js';
 import { emitScanLoop } from './nest.js';
 import { planPrepacks } from './prepack.js';
 import { emitSplitScan, scanSplits } from './row_split.js';
@@ -246,19 +246,13 @@ export function emitWasm(
 
   const main = mb.func([], [], (w) => {
     const vars = new Map<string, Local>();
-    /** Calls chunked job `exportName` of the threaded module over `chunks` chunks. */
+    /** Calls chunked job `j<index>` of the threaded module over `chunks` chunks. */
     const callJob = (index: number, chunks: number, outer: readonly string[]) => {
       threadedCount++;
       w.i32(index).i32(chunks);
       for (let i = 0; i < MAX_OUTER_VARS; i++) {
-        const name = outer[i];
-        if (name === undefined) {
-          w.i32(0);
-          continue;
-        }
-        const local = vars.get(name);
-        if (!local) throw new UnsupportedInWasm(`loop variable ${name} is not in scope`);
-        w.get(local);
+        if (i < outer.length) w.get(loopVar(vars, outer[i]));
+        else w.i32(0);
       }
       w.call(jobImport);
     };
@@ -283,13 +277,7 @@ export function emitWasm(
             callJob(index, chunked.chunks, chunked.outer);
             continue;
           }
-          const { fn, vars: names } = kernelFunction(mainKernels, spec);
-          for (const n of names) {
-            const local = vars.get(n);
-            if (!local) throw new UnsupportedInWasm(`loop variable ${n} is not in scope`);
-            w.get(local);
-          }
-          w.call(fn);
+          callKernel(mainKernels, spec)(w, vars);
           continue;
         }
         const spec = s.spec!;
