@@ -47,10 +47,7 @@ export function compileJaxpr(
   if (choice.backend === 'wasm') {
     try {
       const plan = planProgram(jaxpr, constants, { target: 'wasm' });
-      return emitWasm(plan, name, choice.reason, {
-        relaxed: choice.relaxed,
-        constants: constants.length,
-      });
+      return emitWasm(plan, name, choice.reason, { relaxed: choice.relaxed });
     } catch (e) {
       if (!(e instanceof UnsupportedInWasm || e instanceof WebAssembly.CompileError)) throw e;
       const why = `JavaScript: the WebAssembly lowering cannot express this program (${e.message})`;

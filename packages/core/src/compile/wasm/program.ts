@@ -2,8 +2,9 @@
 // The WebAssembly lowering: a plan becomes one module whose `main` runs the whole program, control
 // flow included (a scan is a wasm loop; one LSTM step crosses no JS/wasm boundary). Every buffer
 // lives at a fixed address of the program's arena in the shared heap memory; inputs are copied in
-// per call and outputs copied out into fresh arrays. Each kernel is its own small function (so
-// V8 tiers up the hot ones early); primitives without a wasm form call their eager kernel
+// (unless the arena already holds that very array: tensors are immutable and no kernel writes an
+// input's region) and outputs copied out into fresh arrays. Each kernel is its own small function
+// (so V8 tiers up the hot ones early); primitives without a wasm form call their eager kernel
 // through a host import.
 import { AllocationError } from '../../errors.js';
 import { heap } from '../../runtime/heap.js';
@@ -34,6 +35,23 @@ const ARRAY: Record<DType, new (b: ArrayBufferLike, at: number, n: number) => Ty
   bool: Uint8Array,
 };
 
+/**
+ * A fresh array holding `size` elements of the arena at byte `at`. Allocating and `set` is 1.5×
+ * faster than `slice()`, which copies a shared buffer's elements one by one in V8 (1 MiB:
+ * 208 against 325 µs).
+ */
+function copyOut(
+  ctor: (typeof ARRAY)[DType],
+  buffer: ArrayBufferLike,
+  at: number,
+  size: number,
+): TypedArray {
+  const view = new ctor(buffer, at, size);
+  const out = new ctor(new ArrayBuffer(view.byteLength), 0, size);
+  out.set(view);
+  return out;
+}
+
 const align = (n: number) => Math.ceil(n / 64) * 64;
 
 /** Pushes the i32 truth value of a boolean scalar. */
@@ -58,8 +76,6 @@ function pushSelector(w: CodeWriter, sel: Value, layout: Layout, vars: Map<strin
 export interface WasmOptions {
   /** Relaxed-SIMD instructions may be emitted (the probe passed and they are not disabled). */
   readonly relaxed: boolean;
-  /** Leading inputs fixed for the program's lifetime: copied into the arena once. */
-  readonly constants: number;
 }
 
 /** Lowers `plan` to a WebAssembly module; throws UnsupportedInWasm for what it cannot express. */
@@ -367,7 +383,7 @@ export function emitWasm(
     const arrays = spec.inputs.map((v) => {
       if (v.kind !== 'array') return null;
       const at = ptrs[p++];
-      return new ARRAY[v.dtype](buffer, at, sizeOf(v.shape)).slice();
+      return copyOut(ARRAY[v.dtype], buffer, at, sizeOf(v.shape));
     });
     const results = plan.lo.fallbacks[spec.index](arrays);
     const after = heap.memory.buffer;
@@ -384,11 +400,13 @@ export function emitWasm(
   });
   const run = instance.exports.main as () => void;
 
-  const inputs = plan.inputs.map((b, i) =>
-    b && i >= options.constants
-      ? { at: layout.get(b.name!), size: b.size, ctor: ARRAY[b.dtype] }
-      : null,
+  const inputs = plan.inputs.map((b) =>
+    b ? { at: layout.get(b.name!), size: b.size, ctor: ARRAY[b.dtype] } : null,
   );
+  // The array each input region holds, so captured constants and weights passed again unchanged
+  // (inference, sampling) are not copied again. Holding the last call's inputs keeps them alive
+  // only as long as the program, whose arena holds a copy of them anyway.
+  const resident: (TypedArray | null)[] = inputs.map(() => null);
   const results = plan.results.map((r) =>
     r.kind === 'input'
       ? { input: plan.inputs.indexOf(r.buf), at: 0, size: 0, ctor: ARRAY.float32 }
@@ -399,7 +417,6 @@ export function emitWasm(
           ctor: ARRAY[r.out.dtype],
         },
   );
-  let constantsCopied = options.constants === 0;
   const program: CompiledProgram & { owner: object } = {
     owner,
     backend: 'wasm',
@@ -411,22 +428,17 @@ export function emitWasm(
     bufferBytes: bytes,
     run(ins: readonly TypedArray[]): TypedArray[] {
       const buffer = heap.memory.buffer;
-      if (!constantsCopied) {
-        plan.inputs.forEach((b, i) => {
-          if (b && i < options.constants) {
-            new ARRAY[b.dtype](buffer, layout.get(b.name!), b.size).set(ins[i]);
-          }
-        });
-        constantsCopied = true;
-      }
       for (let i = 0; i < inputs.length; i++) {
         const x = inputs[i];
-        if (x) new x.ctor(buffer, x.at, x.size).set(ins[i]);
+        if (x && resident[i] !== ins[i]) {
+          new x.ctor(buffer, x.at, x.size).set(ins[i]);
+          resident[i] = ins[i];
+        }
       }
       run();
       const after = heap.memory.buffer;
       return results.map((r) =>
-        r.input >= 0 ? ins[r.input] : new r.ctor(after, r.at, r.size).slice(),
+        r.input >= 0 ? ins[r.input] : copyOut(r.ctor, after, r.at, r.size),
       );
     },
   };
