@@ -72,7 +72,7 @@ export function lstmSuite(id: LstmWorkload, quick: boolean): Suite {
     gflops: (ms) => lstmStepFlops(task) / (ms * 1e6),
     timing:
       id === 'W3'
-        ? { warmup: quick ? 1 : 15, targetMs: quick ? 200 : 1000, repeats: 3 }
+        ? { warmup: quick ? 1 : 15, targetMs: quick ? 200 : 500, repeats: quick ? 3 : 7 }
         : { warmup: 0, fixedCalls: 1, repeats: quick ? 1 : 3 },
   };
 }

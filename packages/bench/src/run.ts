@@ -124,22 +124,23 @@ function printRows(title: string, selected: BenchRow[], footnote: string) {
 const smallIds = new Set<string>(SMALL_WORKLOADS);
 printRows(
   'Workloads W1, W1b, W2, W5 of BENCHMARKS.md, each in a fresh worker, systems interleaved\n' +
-    '(median of 3 timed repeats after warm-up; ratio = value / hand-written; losses checked\n' +
-    `against hand-written to ${TRAJECTORY_TOLERANCE})`,
+    '(median of 3 timed rounds after warm-up; ratio = median over rounds of value / hand-written\n' +
+    `in the same round; losses checked against hand-written to ${TRAJECTORY_TOLERANCE})`,
   rows.filter((r) => smallIds.has(r.workload)),
   '(W1, W1b, W2: throughput, higher is better; W5: latency, lower is better)',
 );
 printRows(
   'GEMM, float32 C = op(A)·op(B), each size in a fresh worker, systems interleaved\n' +
-    '(median of 5 timed repeats; ratio = GFLOP/s / tfjs wasm; max Δ = largest error against\n' +
-    `float64 relative to Σ|a·b|, must be below ${GEMM_TOLERANCE})`,
+    '(median of 11 timed rounds; ratio = median over rounds of GFLOP/s / tfjs wasm in the same\n' +
+    `round; max Δ = largest error against float64 relative to Σ|a·b|, must be below ${GEMM_TOLERANCE})`,
   rows.filter((r) => r.workload.startsWith('GEMM')),
   '(GFLOP/s = 2n³ / time; tfjs wasm runs one thread in Node)',
 );
 printRows(
   'W3 char-LSTM and W4 big LSTM, each in a fresh worker, systems interleaved\n' +
-    '(median of 3 timed repeats; ratio = tokens/s / tfjs wasm; losses checked against Loom jit\n' +
-    `js to ${LSTM_TOLERANCE.tolerance} relative; GFLOP/s counts 3× the forward matmul flops)`,
+    '(median of 7 timed rounds, W4 3; ratio = median over rounds of tokens/s / tfjs wasm in the\n' +
+    `same round; losses checked against Loom jit js to ${LSTM_TOLERANCE.tolerance} relative;\n` +
+    'GFLOP/s counts 3× the forward matmul flops)',
   rows.filter((r) => r.workload === 'W3' || r.workload === 'W4'),
   '(throughput, higher is better)',
 );

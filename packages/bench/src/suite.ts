@@ -3,7 +3,7 @@
 // the same thing), then all that passed are timed together, interleaved (timing.ts), and one
 // row per system reports its throughput or latency and its ratio to the baseline system.
 import * as tf from '@tensorflow/tfjs';
-import { type Contender, type TimingOptions, timeInterleaved } from './timing.js';
+import { type Contender, medianRoundRatio, type TimingOptions, timeInterleaved } from './timing.js';
 import type { CheckResult } from './trajectory.js';
 import { setLoomThreads } from './workloads/loom_backend.js';
 import { type TfBackend, useTfBackend } from './workloads/tfjs_backend.js';
@@ -54,7 +54,7 @@ export interface BenchRow {
   higherIsBetter: boolean;
   /** Throughput (or latency); null when the system failed its check or could not run. */
   value: number | null;
-  /** value / the baseline's value. */
+  /** The median over timed rounds of value / the baseline's value in the same round. */
   ratio: number | null;
   baseline: string;
   gflops: number | null;
@@ -169,8 +169,11 @@ export async function runSuite(suite: Suite, log: (line: string) => void): Promi
       if (specOf(row).tfBackend !== undefined) row.detail += `; ${leaked} tensors leaked`;
     }
   }
-  const base = rows.find((r) => r.system === suite.baseline)?.value ?? null;
-  for (const r of rows) r.ratio = base !== null && r.value !== null ? r.value / base : null;
+  const base = rows.find((r) => r.system === suite.baseline && r.value !== null);
+  const values = (r: BenchRow) => r.repeatsMs.map((ms) => suite.value(ms));
+  for (const r of rows) {
+    r.ratio = base && r.value !== null ? medianRoundRatio(values(r), values(base)) : null;
+  }
   for (const r of rows) log(`${r.workload} ${r.system}: ${r.status} ${r.value ?? ''} ${r.unit}`);
   return rows;
 }

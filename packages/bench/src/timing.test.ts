@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The order of calls, not their durations: the clock is only read, never asserted on.
 import { describe, expect, it } from 'vitest';
-import { type Contender, timeInterleaved } from './timing.js';
+import { type Contender, medianRoundRatio, timeInterleaved } from './timing.js';
 
 /** A contender that records what ran, tagged with its name. */
 function recorder(name: string, log: string[]): Contender {
@@ -55,5 +55,20 @@ describe('timeInterleaved', () => {
       [1, 1, 1],
       [300, 300, 300],
     ]);
+  });
+});
+
+describe('medianRoundRatio', () => {
+  it('takes the median of the per-round ratios, not the ratio of medians', () => {
+    // Round 2 is busy for both: 10 against 6. Per round: 2, 1.67, 2.33.
+    const loom = [20, 10, 21];
+    const tfjs = [10, 6, 9];
+    expect(medianRoundRatio(loom, tfjs)).toBe(2);
+    // The medians (20 and 9) come from different rounds; their ratio would read 2.22.
+    expect(medianRoundRatio(tfjs, tfjs)).toBe(1);
+  });
+  it('is NaN when the rounds do not pair up', () => {
+    expect(medianRoundRatio([1, 2], [1])).toBeNaN();
+    expect(medianRoundRatio([], [])).toBeNaN();
   });
 });

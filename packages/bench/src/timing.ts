@@ -3,7 +3,7 @@
 // systems of one workload interleaved: A B C A B C ... On a shared machine the load changes from
 // second to second; timed back to back, a change between two systems' repeats lands in their
 // ratio (the same W1 ratio read 0.93× in one run and 1.96× in the next). Interleaved, every
-// system sees the same mix of quiet and busy seconds, and the ratio of medians is stable.
+// system sees the same mix of quiet and busy seconds, and ratios are taken round by round.
 
 export interface Timing {
   /** Median milliseconds per call. */
@@ -44,6 +44,16 @@ export interface TimingOptions {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * The median over rounds of `values[r] / baseline[r]`: each round's two repeats ran seconds
+ * apart, so a busy stretch that slows both cancels in their ratio, where it would move one
+ * system's median but not the other's. NaN when the rounds do not pair up.
+ */
+export function medianRoundRatio(values: readonly number[], baseline: readonly number[]): number {
+  if (values.length === 0 || values.length !== baseline.length) return Number.NaN;
+  return median(values.map((v, r) => v / baseline[r]));
+}
 
 /**
  * Times every contender: each is warmed up and calibrated on its own (so that each of its
