@@ -121,27 +121,42 @@ function printRows(title: string, selected: BenchRow[], footnote: string) {
   console.log(footnote);
 }
 
+/** How many timed rounds the rows ran: '11', or per workload ('W3 7, W4 3') when they differ. */
+function rounds(selected: BenchRow[]): string {
+  const byWorkload = new Map<string, number>();
+  for (const r of selected)
+    if (r.repeatsMs.length > 0) byWorkload.set(r.workload, r.repeatsMs.length);
+  const counts = new Set(byWorkload.values());
+  if (counts.size <= 1) return String([...counts][0] ?? 0);
+  return [...byWorkload].map(([w, n]) => `${w} ${n}`).join(', ');
+}
+
 const smallIds = new Set<string>(SMALL_WORKLOADS);
+const smallRows = rows.filter((r) => smallIds.has(r.workload));
 printRows(
   'Workloads W1, W1b, W2, W5 of BENCHMARKS.md, each in a fresh worker, systems interleaved\n' +
-    '(median of 3 timed rounds after warm-up; ratio = median over rounds of value / hand-written\n' +
-    `in the same round; losses checked against hand-written to ${TRAJECTORY_TOLERANCE})`,
-  rows.filter((r) => smallIds.has(r.workload)),
+    `(median of ${rounds(smallRows)} timed rounds after warm-up; ratio = median over rounds of\n` +
+    'value / hand-written in the same round; losses checked against hand-written to ' +
+    `${TRAJECTORY_TOLERANCE})`,
+  smallRows,
   '(W1, W1b, W2: throughput, higher is better; W5: latency, lower is better)',
 );
+const gemmRows = rows.filter((r) => r.workload.startsWith('GEMM'));
 printRows(
   'GEMM, float32 C = op(A)·op(B), each size in a fresh worker, systems interleaved\n' +
-    '(median of 11 timed rounds; ratio = median over rounds of GFLOP/s / tfjs wasm in the same\n' +
-    `round; max Δ = largest error against float64 relative to Σ|a·b|, must be below ${GEMM_TOLERANCE})`,
-  rows.filter((r) => r.workload.startsWith('GEMM')),
+    `(median of ${rounds(gemmRows)} timed rounds; ratio = median over rounds of GFLOP/s / tfjs wasm\n` +
+    'in the same round; max Δ = largest error against float64 relative to Σ|a·b|, must be\n' +
+    `below ${GEMM_TOLERANCE})`,
+  gemmRows,
   '(GFLOP/s = 2n³ / time; tfjs wasm runs one thread in Node)',
 );
+const lstmRows = rows.filter((r) => r.workload === 'W3' || r.workload === 'W4');
 printRows(
   'W3 char-LSTM and W4 big LSTM, each in a fresh worker, systems interleaved\n' +
-    '(median of 7 timed rounds, W4 3; ratio = median over rounds of tokens/s / tfjs wasm in the\n' +
-    `same round; losses checked against Loom jit js to ${LSTM_TOLERANCE.tolerance} relative;\n` +
-    'GFLOP/s counts 3× the forward matmul flops)',
-  rows.filter((r) => r.workload === 'W3' || r.workload === 'W4'),
+    `(median of ${rounds(lstmRows)} timed rounds; ratio = median over rounds of tokens/s / tfjs\n` +
+    `wasm in the same round; losses checked against Loom jit js to ${LSTM_TOLERANCE.tolerance}\n` +
+    'relative; GFLOP/s counts 3× the forward matmul flops)',
+  lstmRows,
   '(throughput, higher is better)',
 );
 

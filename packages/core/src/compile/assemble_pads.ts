@@ -7,7 +7,7 @@
 // add fuses into the kernel computing the piece. Scan bodies are rewritten too (the backward
 // loop is where this runs once per step).
 import type { ScanParams } from '../control/scan_primitive.js';
-import { type Atom, type Eqn, Jaxpr, Lit, Var } from '../ir/jaxpr.js';
+import { type Atom, type Eqn, Jaxpr, Lit, useCounts, Var } from '../ir/jaxpr.js';
 import { addPrim } from '../prims/add.js';
 import { concatenatePrim } from '../prims/concatenate.js';
 import type { PadParams } from '../prims/pad.js';
@@ -21,12 +21,7 @@ interface PadSum {
 
 /** `jaxpr` with each sum of pads that tiles its array along one axis made a concatenate. */
 export function assemblePads(jaxpr: Jaxpr): Jaxpr {
-  const uses = new Map<Var, number>();
-  const use = (a: Atom) => {
-    if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
-  };
-  for (const e of jaxpr.eqns) e.inputs.forEach(use);
-  jaxpr.outs.forEach(use);
+  const uses = useCounts(jaxpr.eqns, jaxpr.outs);
   const once = (a: Atom): a is Var => a instanceof Var && uses.get(a) === 1;
 
   const sums = new Map<Var, PadSum>();

@@ -2,7 +2,7 @@
 // Which parts of a scan body can leave the loop (see scan_fission.ts for why). Pure analysis of
 // the body's equations: nothing is traced here. All walks are iterative.
 import type { ScanParams } from '../control/scan_primitive.js';
-import { type Atom, type Eqn, Var } from '../ir/jaxpr.js';
+import { type Atom, type Eqn, useCounts, Var } from '../ir/jaxpr.js';
 
 /** Where a stacked output of the rewritten scan comes from (see `FissionPlan.ysSource`). */
 export type YsSource = 'loop' | 'after' | 'outside';
@@ -60,16 +60,6 @@ function ancestors(eqns: readonly Eqn[], roots: Iterable<Var>): Set<number> {
     for (const a of eqns[k].inputs) if (a instanceof Var) stack.push(a);
   }
   return seen;
-}
-
-function useCounts(eqns: readonly Eqn[], outs: readonly unknown[]): Map<Var, number> {
-  const uses = new Map<Var, number>();
-  const note = (a: unknown) => {
-    if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
-  };
-  for (const e of eqns) for (const a of e.inputs) note(a);
-  for (const a of outs) note(a);
-  return uses;
 }
 
 /**

@@ -63,3 +63,14 @@ export class ClosedJaxpr {
     return this.jaxpr.outAvals;
   }
 }
+
+/** How many times each variable is read by `eqns` and listed among `outs`. */
+export function useCounts(eqns: readonly Eqn[], outs: readonly Atom[]): Map<Var, number> {
+  const uses = new Map<Var, number>();
+  const note = (a: Atom) => {
+    if (a instanceof Var) uses.set(a, (uses.get(a) ?? 0) + 1);
+  };
+  for (const e of eqns) for (const a of e.inputs) note(a);
+  for (const a of outs) note(a);
+  return uses;
+}
