@@ -5,7 +5,7 @@ import { InvalidArgumentError } from '../../../errors.js';
 import { features } from '../../../runtime/features.js';
 import { ModuleBuilder } from '../builder.js';
 import { emitGemm, emitPrepackB } from './driver.js';
-import { type GemmSpec, packedBBytes } from './plan.js';
+import { type GemmSpec, packedBBytes, planGemm } from './plan.js';
 
 type Form = 'AB' | 'AtB' | 'ABt' | 'AtBt';
 
@@ -169,10 +169,10 @@ describe('emitGemm', () => {
     },
   );
 
-  it('handles sizes past the K block, column block and row block (257)', () => {
+  it('handles sizes past the K block, column block and row block (257; 131 rows: Aᵀ packed)', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       for (const form of forms) {
-        const cs = randomCase(specFor(dtype, form, 1, 67, 257, 257, form === 'ABt'), 7);
+        const cs = randomCase(specFor(dtype, form, 1, 131, 257, 257, form === 'ABt'), 7);
         expectClose(cs, run(cs));
       }
     }
@@ -240,6 +240,36 @@ describe('emitGemm', () => {
       const packed = run({ ...cs, spec: { ...cs.spec, packedB: true } });
       expect(Array.from(new Uint8Array(packed.buffer))).toEqual(
         Array.from(new Uint8Array(run(cs).buffer)),
+      );
+    },
+  );
+
+  test.prop(
+    [
+      fc.constantFrom<GemmSpec['dtype']>('float32', 'float64'),
+      fc.boolean(),
+      fc.oneof(edge, fc.integer({ min: 64, max: 300 })),
+      fc.oneof(edge, fc.integer({ min: 9, max: 300 })),
+      fc.oneof(edge, fc.integer({ min: 1, max: 300 })),
+      fc.boolean(),
+      fc.integer(),
+    ],
+    { numRuns: 20 },
+  )(
+    'gives bitwise the same C with Aᵀ stored (A packed) as with A stored row-major',
+    (dtype, bT, m, n, k, acc, seed) => {
+      const rowMajor = randomCase(specFor(dtype, bT ? 'ABt' : 'AB', 1, m, n, k, acc), seed);
+      const spec = specFor(dtype, bT ? 'AtBt' : 'AtB', 1, m, n, k, acc);
+      // Packed when A's k-stride (m elements) is ≥ 512 bytes and the strip serves two panels.
+      const e = dtype === 'float32' ? 4 : 8;
+      expect(planGemm(spec).packA).toBe(m * e >= 512 && n > 32 / e);
+      expect(planGemm(rowMajor.spec).packA).toBe(false);
+      // The same A, held as k×m.
+      const a = new Float64Array(m * k);
+      for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) a[p * m + i] = rowMajor.a[i * k + p];
+      const packed = run({ ...rowMajor, spec, a });
+      expect(Array.from(new Uint8Array(packed.buffer))).toEqual(
+        Array.from(new Uint8Array(run(rowMajor).buffer)),
       );
     },
   );

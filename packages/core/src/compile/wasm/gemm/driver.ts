@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 // The task loop around packing and the micro-kernel. A task is a run of work units; a unit is
 // one (batch entry, row block, column block). For each K block in order, the unit packs its
-// columns of B into its task's scratch slot and runs the micro-kernel over its rows. Every
+// columns of B into its task's scratch slot and runs the micro-kernel over its rows (an Aᵀ
+// operand's rows packed into a strip first, `GemmPlan.packA`). Every
 // output's k-sum is produced by one unit in one fixed order (K blocks continue the sum through
 // C exactly), so any split of tasks over threads gives bitwise identical C.
 import type { CodeWriter, FuncRef, Local, ModuleBuilder } from '../builder.js';
 import { emitMicroKernel, LOAD_C, TAIL_COLS } from './microkernel.js';
-import { emitPackB } from './pack.js';
+import { emitPackA, emitPackB } from './pack.js';
 import {
   type GemmKernel,
   type GemmPlan,
@@ -208,8 +209,9 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
   const tailCols = spec.n % nr;
   const shape = {
     dtype: spec.dtype,
-    aRowBytes: spec.a.rowStride * e,
-    aColBytes: spec.a.colStride * e,
+    // A packed strip is read with row stride e and k stride MR·e.
+    aRowBytes: plan.packA ? e : spec.a.rowStride * e,
+    aColBytes: plan.packA ? MR * e : spec.a.colStride * e,
     cRowBytes: spec.c.rowStride * e,
     tailCols,
     fma: spec.fma,
@@ -223,6 +225,18 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
       });
   const full = emitMicroKernel(mb, { ...shape, rows: MR });
   const tail = tailRows > 0 ? emitMicroKernel(mb, { ...shape, rows: tailRows }) : null;
+  const packAFor = (rows: number) =>
+    plan.packA
+      ? emitPackA(mb, {
+          dtype: spec.dtype,
+          rows,
+          rowBytes: spec.a.rowStride * e,
+          colBytes: spec.a.colStride * e,
+        })
+      : null;
+  const packFull = packAFor(MR);
+  const packTail = tail ? packAFor(tailRows) : null;
+  if (packFull) mb.nameFunction(packFull, `gemm pack A (k stride ${spec.a.colStride})`);
   if (pack)
     mb.nameFunction(
       pack,
@@ -241,13 +255,24 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
     const aRow = w.local('i32');
     const cRow = w.local('i32');
     const panel = w.local('i32');
-    // One row of micro-kernel calls across the unit's panels, for rows starting at i.
-    const rowOfTiles = (kernel: FuncRef, l: UnitLocals, slot: Local) => {
+    // One row of micro-kernel calls across the unit's panels, for rows starting at i; with
+    // `packA`, the rows' strip is packed first into the scratch slot after the B panels.
+    const rowOfTiles = (
+      kernel: FuncRef,
+      packA: FuncRef | null,
+      l: UnitLocals,
+      slot: Local,
+      scratchSlot: Local,
+    ) => {
       w.get(l.aBase);
       scaled(w, i, spec.a.rowStride * e);
       w.op('i32.add');
       scaled(w, p0, spec.a.colStride * e);
       w.op('i32.add').set(aRow);
+      if (packA) {
+        w.get(aRow).get(scratchSlot).i32(plan.slotBBytes).op('i32.add').tee(aRow);
+        w.get(kc).call(packA);
+      }
       w.get(l.cBase);
       scaled(w, i, spec.c.rowStride * e);
       w.op('i32.add').set(cRow);
@@ -338,11 +363,11 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
                 .i32(MR - 1)
                 .op('i32.sub'),
             MR,
-            () => rowOfTiles(full, l, slot),
+            () => rowOfTiles(full, packFull, l, slot, scratchSlot),
           );
           if (tail) {
             w.get(i).get(l.iEnd).op('i32.lt_s');
-            w.if(() => rowOfTiles(tail, l, slot));
+            w.if(() => rowOfTiles(tail, packTail, l, slot, scratchSlot));
           }
         },
       );

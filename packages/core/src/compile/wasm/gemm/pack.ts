@@ -2,9 +2,10 @@
 // Packing B: a kc×cols block of B (any strides) becomes panels of NR columns, each stored k-major
 // (NR contiguous values per k, 32 bytes), so the micro-kernel streams its panel linearly. A
 // partial last panel is zero-padded: its extra columns add zeros and are never stored to C.
+// Packing A (only when its k-stride is not 1): a tile's rows become one k-major strip.
 import type { FuncRef, ModuleBuilder } from '../builder.js';
 import { vectorOps } from './microkernel.js';
-import { PANEL_BYTES } from './plan.js';
+import { MR, PANEL_BYTES } from './plan.js';
 
 export interface PackShape {
   readonly dtype: 'float32' | 'float64';
@@ -86,5 +87,46 @@ export function emitPackB(mb: ModuleBuilder, s: PackShape): FuncRef {
         );
       },
     );
+  });
+}
+
+export interface PackAShape {
+  readonly dtype: 'float32' | 'float64';
+  /** Rows of the tile (MR, or fewer for the last rows of the matrix). */
+  readonly rows: number;
+  /** Byte distance between consecutive rows of A and between consecutive k. */
+  readonly rowBytes: number;
+  readonly colBytes: number;
+}
+
+/**
+ * Emits `(src, dst, kc) -> ()`: copies A[0..rows)[0..kc) at `src` to `dst` k-major, MR values
+ * (MR·elemBytes bytes) per k whatever `rows` is, so the micro-kernel reads it with row stride
+ * elemBytes and k stride MR·elemBytes. kc ≥ 1.
+ */
+export function emitPackA(mb: ModuleBuilder, s: PackAShape): FuncRef {
+  const ops = vectorOps(s.dtype);
+  const e = ops.elemBytes;
+  const stripBytes = MR * e;
+  // Aᵀ stored (rows contiguous): a whole k-column of the tile is one or two v128 loads.
+  const vectorRows = s.rows === MR && s.rowBytes === e;
+  return mb.func(['i32', 'i32', 'i32'], [], (w, [src, dst, kc]) => {
+    const end = w.local('i32');
+    w.get(dst).get(kc).i32(stripBytes).op('i32.mul').op('i32.add').set(end);
+    w.loop(() => {
+      if (vectorRows) {
+        for (let h = 0; h < stripBytes; h += 16)
+          w.get(dst).get(src).mem('v128.load', h, 0).mem('v128.store', h, 0);
+      } else {
+        for (let r = 0; r < s.rows; r++)
+          w.get(dst)
+            .get(src)
+            .mem(ops.load, r * s.rowBytes, 0)
+            .mem(ops.store, r * e, 0);
+      }
+      w.get(src).i32(s.colBytes).op('i32.add').set(src);
+      w.get(dst).i32(stripBytes).op('i32.add').tee(dst);
+      w.get(end).op('i32.lt_u').brIf(0);
+    });
   });
 }
