@@ -51,6 +51,31 @@ export type KernelSpec =
       readonly starts: readonly Value[];
       readonly limits: readonly number[];
     }
+  /**
+   * gather along `axis` of the contiguous `operand` [outer, n, inner] by the int32 `indices`
+   * (k of them, any shape): `out` [outer, k, inner] (contiguous). An index outside [0, n) fills
+   * its slice with the dtype's fill value (NaN for floats), as the eager kernel does.
+   */
+  | {
+      readonly kind: 'gather';
+      readonly operand: ArrayValue;
+      readonly indices: ArrayValue;
+      readonly axis: number;
+      readonly out: ArrayValue;
+    }
+  /**
+   * scatter_add, gather's transpose: `out` [outer, n, inner] = zeros plus each slice of the
+   * contiguous `updates` [outer, k, inner] at its index, in index order; out-of-range dropped.
+   */
+  | {
+      readonly kind: 'scatterAdd';
+      readonly updates: ArrayValue;
+      readonly indices: ArrayValue;
+      readonly axis: number;
+      readonly out: ArrayValue;
+    }
+  /** iota: `out` (contiguous) counts 0, 1, ... along `dimension`. */
+  | { readonly kind: 'iota'; readonly dimension: number; readonly out: ArrayValue }
   /** Leaves the innermost enclosing loop when the boolean scalar is false (whileLoop's test). */
   | { readonly kind: 'breakUnless'; readonly pred: Value };
 

@@ -1,15 +1,39 @@
 // SPDX-License-Identifier: MIT
 // Primitives without a code generator (random bits, gather, sort, ...) call their eager kernel
 // from the generated code: correct for every primitive, and the hot ones are generated instead.
+
+import type { Eqn } from '../../ir/jaxpr.js';
 import { ConcreteTensor } from '../../tensor/concrete.js';
 import { allocate } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/shape.js';
 import type { Primitive } from '../../trace/primitive.js';
 import type { FallbackFn, Lowering, LoweringRule } from '../lower.js';
-import { kernel } from '../steps.js';
-import { type ArrayValue, location, renderOffset } from '../values.js';
+import { type KernelSpec, kernel, type Step } from '../steps.js';
+import { type ArrayValue, location, renderOffset, type Value } from '../values.js';
 
-export const fallbackRule: LoweringRule = (lo: Lowering, eqn, ins, steps) => {
+/**
+ * The spec a non-JavaScript lowering gets for a kernel with these operands, or null for a call
+ * of the eager kernel (`kind: 'fallback'`).
+ */
+export type NativeSpec = (
+  inputs: readonly Value[],
+  outs: readonly ArrayValue[],
+) => KernelSpec | null;
+
+export const fallbackRule: LoweringRule = (lo, eqn, ins, steps) =>
+  fallbackKernel(lo, eqn, ins, steps);
+
+/**
+ * Lowers `eqn` to a call of its eager kernel in JavaScript; other lowerings generate
+ * `native`'s spec when it gives one.
+ */
+export function fallbackKernel(
+  lo: Lowering,
+  eqn: Eqn,
+  ins: Value[],
+  steps: Step[],
+  native?: NativeSpec,
+): Value[] {
   const inputs = ins.map((v) => (v.kind === 'lit' ? v : lo.contiguous(v, steps)));
   const outs = eqn.outBinders.map((v) => lo.external(v.aval.dtype, v.aval.shape));
   const inAvals = eqn.inputs.map((a) => a.aval);
@@ -48,8 +72,8 @@ export const fallbackRule: LoweringRule = (lo: Lowering, eqn, ins, steps) => {
         );
       },
       new Set(),
-      { kind: 'fallback', index, name: eqn.prim.name, inputs, outs },
+      native?.(inputs, outs) ?? { kind: 'fallback', index, name: eqn.prim.name, inputs, outs },
     ),
   );
   return outs;
-};
+}

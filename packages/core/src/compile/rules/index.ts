@@ -6,6 +6,7 @@ import { customDerivativeRules } from './custom_derivatives.js';
 import { dotGeneralFusion, dotGeneralRule } from './dot_general.js';
 import { dynamicSliceRule, dynamicUpdateSliceRule } from './dynamic_slice.js';
 import { fallbackRule } from './fallback.js';
+import { gatherRule, iotaRule, scatterAddRule } from './indexing.js';
 import { reduceRules } from './reduce.js';
 import { revRule } from './rev.js';
 import { viewRules } from './views.js';
@@ -24,6 +25,9 @@ export const LOWERING_RULES: ReadonlyMap<string, LoweringRule> = new Map([
   ['rev', revRule],
   ['dynamic_slice', dynamicSliceRule],
   ['dynamic_update_slice', dynamicUpdateSliceRule],
+  ['gather', gatherRule],
+  ['scatter_add', scatterAddRule],
+  ['iota', iotaRule],
   ['*fallback', fallbackRule],
 ]);
 

@@ -12,6 +12,8 @@ import { emitDynamicCopy } from './dynamic_copy.js';
 import type { HostMathName } from './elementwise/index.js';
 import { HOST_MATH_ARITY, HOST_MATH_FUNCTIONS } from './elementwise/index.js';
 import { emitFused, type KernelContext } from './fused.js';
+import { emitGather, emitScatterAdd } from './gather.js';
+import { emitIota } from './iota.js';
 import { emitCopy, emitFallbackCall, emitFill, emitReduce } from './kernels.js';
 import { type Layout, termVars, UnsupportedInWasm } from './layout.js';
 
@@ -30,6 +32,12 @@ export function specArrays(spec: KernelSpec): ArrayValue[] {
       ];
     case 'fill':
       return [spec.dst];
+    case 'gather':
+      return [spec.operand, spec.indices, spec.out];
+    case 'scatterAdd':
+      return [spec.updates, spec.indices, spec.out];
+    case 'iota':
+      return [spec.out];
     case 'reduce':
       return [spec.x, spec.out];
     case 'dot':
@@ -66,6 +74,12 @@ function describeKernel(spec: KernelSpec, index: number): string {
       return `${head} ${shape(spec.src)} -> ${shape(spec.dst)}, window of the ${spec.shifted} at run-time starts`;
     case 'fill':
       return `${head} ${shape(spec.dst)} = ${spec.value}`;
+    case 'gather':
+      return `${head} ${shape(spec.operand)} axis ${spec.axis} by ${shape(spec.indices)} -> ${shape(spec.out)}`;
+    case 'scatterAdd':
+      return `${head} ${shape(spec.updates)} by ${shape(spec.indices)} into ${shape(spec.out)} axis ${spec.axis}`;
+    case 'iota':
+      return `${head} ${shape(spec.out)} along ${spec.dimension}`;
     case 'reduce':
       return `${head} ${spec.op} ${shape(spec.x)} over [${spec.axes.join(',')}]`;
     case 'dot':
@@ -154,6 +168,15 @@ export function kernelFunction(
           return;
         case 'fill':
           emitFill(k, spec.value, spec.dst);
+          return;
+        case 'gather':
+          emitGather(k, spec);
+          return;
+        case 'scatterAdd':
+          emitScatterAdd(k, spec);
+          return;
+        case 'iota':
+          emitIota(k, spec);
           return;
         case 'reduce':
           emitReduce(k, spec.op, spec.x, spec.axes, spec.out);
