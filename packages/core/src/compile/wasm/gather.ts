@@ -13,6 +13,7 @@ import type { CodeWriter, Local } from './builder.js';
 import { loadScalar, scalarConst, storeScalar } from './dtypes.js';
 import type { KernelContext } from './fused.js';
 import { pushAddress, UnsupportedInWasm } from './layout.js';
+import { emitOuterByAxis } from './nest.js';
 
 export type GatherSpec = Extract<KernelSpec, { kind: 'gather' }>;
 export type ScatterAddSpec = Extract<KernelSpec, { kind: 'scatterAdd' }>;
@@ -56,34 +57,20 @@ function forEachIndex(
   const j = w.local('i32');
   const ix = w.local('i32');
   const row = w.local('i32');
-  w.forLoop(
-    o,
-    () => w.i32(0),
-    () => w.i32(outer),
-    1,
-    () => {
-      w.forLoop(
-        j,
-        () => w.i32(0),
-        () => w.i32(count),
-        1,
-        () => {
-          w.get(indices).get(j).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(ix);
-          w.get(ix).i32(n).op('i32.lt_u');
-          w.if(
-            () => {
-              // row = whole + (o·n + ix)·rowBytes
-              w.get(whole).get(o).i32(n).op('i32.mul').get(ix).op('i32.add');
-              w.i32(rowBytes).op('i32.mul').op('i32.add').set(row);
-              body(true, sliced, row);
-            },
-            () => body(false, sliced, row),
-          );
-          w.get(sliced).i32(rowBytes).op('i32.add').set(sliced);
-        },
-      );
-    },
-  );
+  emitOuterByAxis(w, o, outer, j, count, () => {
+    w.get(indices).get(j).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(ix);
+    w.get(ix).i32(n).op('i32.lt_u');
+    w.if(
+      () => {
+        // row = whole + (o·n + ix)·rowBytes
+        w.get(whole).get(o).i32(n).op('i32.mul').get(ix).op('i32.add');
+        w.i32(rowBytes).op('i32.mul').op('i32.add').set(row);
+        body(true, sliced, row);
+      },
+      () => body(false, sliced, row),
+    );
+    w.get(sliced).i32(rowBytes).op('i32.add').set(sliced);
+  });
 }
 
 /** Emits the gather `spec`. */

@@ -7,6 +7,7 @@ import type { KernelSpec } from '../steps.js';
 import { storeScalar } from './dtypes.js';
 import type { KernelContext } from './fused.js';
 import { pushAddress, UnsupportedInWasm } from './layout.js';
+import { emitOuterByAxis } from './nest.js';
 
 export type IotaSpec = Extract<KernelSpec, { kind: 'iota' }>;
 
@@ -30,30 +31,16 @@ export function emitIota(k: KernelContext, spec: IotaSpec): void {
   const value = w.local(dtype === 'int32' ? 'i32' : dtype === 'float32' ? 'f32' : 'f64');
   pushAddress(w, k.layout.address(out), k.vars);
   w.set(p);
-  w.forLoop(
-    o,
-    () => w.i32(0),
-    () => w.i32(outer),
-    1,
-    () => {
-      w.forLoop(
-        i,
-        () => w.i32(0),
-        () => w.i32(n),
-        1,
-        () => {
-          w.get(i);
-          if (dtype !== 'int32') w.op(FROM_I32[dtype]);
-          w.set(value);
-          w.get(p).i32(innerBytes).op('i32.add').set(end);
-          w.loop(() => {
-            w.get(p).get(value);
-            storeScalar(w, dtype);
-            w.get(p).i32(e).op('i32.add').tee(p);
-            w.get(end).op('i32.lt_u').brIf(0);
-          });
-        },
-      );
-    },
-  );
+  emitOuterByAxis(w, o, outer, i, n, () => {
+    w.get(i);
+    if (dtype !== 'int32') w.op(FROM_I32[dtype]);
+    w.set(value);
+    w.get(p).i32(innerBytes).op('i32.add').set(end);
+    w.loop(() => {
+      w.get(p).get(value);
+      storeScalar(w, dtype);
+      w.get(p).i32(e).op('i32.add').tee(p);
+      w.get(end).op('i32.lt_u').brIf(0);
+    });
+  });
 }

@@ -120,3 +120,28 @@ export function emitScanLoop(
     w.get(counter).i32(1).op('i32.add').tee(counter).i32(length).op('i32.lt_s').brIf(0);
   });
 }
+
+/** `for (o = 0; o < outer; o++) for (i = 0; i < n; i++) body()`, counters in `o` and `i`. */
+export function emitOuterByAxis(
+  w: CodeWriter,
+  o: Local,
+  outer: number,
+  i: Local,
+  n: number,
+  body: () => void,
+): void {
+  w.forLoop(
+    o,
+    () => w.i32(0),
+    () => w.i32(outer),
+    1,
+    () =>
+      w.forLoop(
+        i,
+        () => w.i32(0),
+        () => w.i32(n),
+        1,
+        body,
+      ),
+  );
+}

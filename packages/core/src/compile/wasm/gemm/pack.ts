@@ -3,9 +3,37 @@
 // (NR contiguous values per k, 32 bytes), so the micro-kernel streams its panel linearly. A
 // partial last panel is zero-padded: its extra columns add zeros and are never stored to C.
 // Packing A (only when its k-stride is not 1): a tile's rows become one k-major strip.
-import type { FuncRef, ModuleBuilder } from '../builder.js';
+import type { CodeWriter, FuncRef, Local, ModuleBuilder } from '../builder.js';
 import { vectorOps } from './microkernel.js';
 import { MR, PANEL_BYTES } from './plan.js';
+
+/**
+ * Copies `count` values from `from` (`fromBytes` apart) to `to` (contiguous): v128 loads when
+ * the source is contiguous too (Aᵀ's tile rows, B's row-major columns), else one by one.
+ */
+function copyRun(
+  w: CodeWriter,
+  dtype: 'float32' | 'float64',
+  to: Local,
+  from: Local,
+  count: number,
+  fromBytes: number,
+): void {
+  const ops = vectorOps(dtype);
+  const e = ops.elemBytes;
+  if (fromBytes === e && (count * e) % 16 === 0) {
+    for (let h = 0; h < count * e; h += 16) {
+      w.get(to).get(from).mem('v128.load', h, 0).mem('v128.store', h, 0);
+    }
+    return;
+  }
+  for (let c = 0; c < count; c++) {
+    w.get(to)
+      .get(from)
+      .mem(ops.load, c * fromBytes, 0)
+      .mem(ops.store, c * e, 0);
+  }
+}
 
 export interface PackShape {
   readonly dtype: 'float32' | 'float64';
@@ -47,17 +75,7 @@ export function emitPackB(mb: ModuleBuilder, s: PackShape): FuncRef {
           () => {
             // A full panel: one pass over k, NR loads at constant offsets.
             w.loop(() => {
-              if (s.colBytes === e) {
-                for (const h of [0, 16])
-                  w.get(to).get(from).mem('v128.load', h, 0).mem('v128.store', h, 0);
-              } else {
-                for (let c = 0; c < nr; c++) {
-                  w.get(to)
-                    .get(from)
-                    .mem(ops.load, c * s.colBytes, 0)
-                    .mem(ops.store, c * e, 0);
-                }
-              }
+              copyRun(w, s.dtype, to, from, nr, s.colBytes);
               w.get(from).i32(s.rowBytes).op('i32.add').set(from);
               w.get(to).i32(PANEL_BYTES).op('i32.add').tee(to);
               w.get(end).op('i32.lt_u').brIf(0);
@@ -105,25 +123,12 @@ export interface PackAShape {
  * elemBytes and k stride MR·elemBytes. kc ≥ 1.
  */
 export function emitPackA(mb: ModuleBuilder, s: PackAShape): FuncRef {
-  const ops = vectorOps(s.dtype);
-  const e = ops.elemBytes;
-  const stripBytes = MR * e;
-  // Aᵀ stored (rows contiguous): a whole k-column of the tile is one or two v128 loads.
-  const vectorRows = s.rows === MR && s.rowBytes === e;
+  const stripBytes = MR * vectorOps(s.dtype).elemBytes;
   return mb.func(['i32', 'i32', 'i32'], [], (w, [src, dst, kc]) => {
     const end = w.local('i32');
     w.get(dst).get(kc).i32(stripBytes).op('i32.mul').op('i32.add').set(end);
     w.loop(() => {
-      if (vectorRows) {
-        for (let h = 0; h < stripBytes; h += 16)
-          w.get(dst).get(src).mem('v128.load', h, 0).mem('v128.store', h, 0);
-      } else {
-        for (let r = 0; r < s.rows; r++)
-          w.get(dst)
-            .get(src)
-            .mem(ops.load, r * s.rowBytes, 0)
-            .mem(ops.store, r * e, 0);
-      }
+      copyRun(w, s.dtype, dst, src, s.rows, s.rowBytes);
       w.get(src).i32(s.colBytes).op('i32.add').set(src);
       w.get(dst).i32(stripBytes).op('i32.add').tee(dst);
       w.get(end).op('i32.lt_u').brIf(0);
