@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Primitives without a code generator (random bits, gather, sort, ...) call their eager kernel
-// from the generated code: correct for every primitive, and the hot ones are generated instead.
-
+// Primitives without a code generator (random bits, sort, ...) call their eager kernel from the
+// generated code: correct for every primitive, and the hot ones are generated instead. A rule
+// may give other lowerings a native spec while JavaScript still calls the eager kernel
+// (indexing.ts: gather, scatter_add, iota).
 import type { Eqn } from '../../ir/jaxpr.js';
 import { ConcreteTensor } from '../../tensor/concrete.js';
 import { allocate } from '../../tensor/dtype.js';

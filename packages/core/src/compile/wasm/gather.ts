@@ -10,10 +10,11 @@ import { sizeOf } from '../../tensor/shape.js';
 import type { KernelSpec } from '../steps.js';
 import type { ArrayValue } from '../values.js';
 import type { CodeWriter, Local } from './builder.js';
-import { loadScalar, scalarConst, storeScalar } from './dtypes.js';
+import { loadScalar, storeScalar } from './dtypes.js';
 import type { KernelContext } from './fused.js';
+import { storeConstant } from './kernels.js';
 import { pushAddress, UnsupportedInWasm } from './layout.js';
-import { emitOuterByAxis } from './nest.js';
+import { emitNest, emitOuterByAxis, type NestBody } from './nest.js';
 
 export type GatherSpec = Extract<KernelSpec, { kind: 'gather' }>;
 export type ScatterAddSpec = Extract<KernelSpec, { kind: 'scatterAdd' }>;
@@ -35,42 +36,45 @@ function baseLocal(k: KernelContext, a: ArrayValue): Local {
 }
 
 /**
- * The loop over (o, j) both kernels share: `ix` is index j (read from memory), `slice` walks
- * the [outer, k, inner] side by one slice per step, `row` is that index's slice of the
- * [outer, n, inner] side when ix is in range; `body(inRange)` runs inside the range test.
+ * The loop both kernels share, over positions (o, j) of the [outer, k, inner] side: `sliced`
+ * steps one slice per position; `inRange(row)` runs when index j is inside [0, n), with `row`
+ * the address of its slice in the [outer, n, inner] side at `whole`; `outOfRange` otherwise.
  */
 function forEachIndex(
   k: KernelContext,
   spec: { readonly indices: ArrayValue; readonly axis: number },
   nSide: readonly number[],
+  rowBytes: number,
   sliced: Local,
   whole: Local,
-  dtype: DType,
-  body: (inRange: boolean, slice: Local, row: Local) => void,
+  inRange: (row: Local) => void,
+  outOfRange?: () => void,
 ): void {
   const { w } = k;
-  const { outer, n, inner } = around(nSide, spec.axis);
-  const count = sizeOf(spec.indices.shape);
-  const rowBytes = inner * itemSize(dtype);
+  const { outer, n } = around(nSide, spec.axis);
   const indices = baseLocal(k, spec.indices);
   const o = w.local('i32');
   const j = w.local('i32');
   const ix = w.local('i32');
   const row = w.local('i32');
-  emitOuterByAxis(w, o, outer, j, count, () => {
+  emitOuterByAxis(w, o, outer, j, sizeOf(spec.indices.shape), () => {
     w.get(indices).get(j).i32(4).op('i32.mul').op('i32.add').mem('i32.load').set(ix);
     w.get(ix).i32(n).op('i32.lt_u');
-    w.if(
-      () => {
-        // row = whole + (o·n + ix)·rowBytes
-        w.get(whole).get(o).i32(n).op('i32.mul').get(ix).op('i32.add');
-        w.i32(rowBytes).op('i32.mul').op('i32.add').set(row);
-        body(true, sliced, row);
-      },
-      () => body(false, sliced, row),
-    );
+    w.if(() => {
+      // row = whole + (o·n + ix)·rowBytes
+      w.get(whole).get(o).i32(n).op('i32.mul').get(ix).op('i32.add');
+      w.i32(rowBytes).op('i32.mul').op('i32.add').set(row);
+      inRange(row);
+    }, outOfRange);
     w.get(sliced).i32(rowBytes).op('i32.add').set(sliced);
   });
+}
+
+/** One pass over the `bytes` of a slice: 16-byte vector steps where the dtype has lanes. */
+function overSlice(w: CodeWriter, dtype: DType, bytes: number, at: Local[], body: NestBody) {
+  const e = itemSize(dtype);
+  const accesses = at.map((p) => ({ base: (cw: CodeWriter) => cw.get(p), strides: [e] }));
+  emitNest(w, [bytes / e], accesses, dtype === 'bool' ? 1 : 16 / e, body);
 }
 
 /** Emits the gather `spec`. */
@@ -78,68 +82,26 @@ export function emitGather(k: KernelContext, spec: GatherSpec): void {
   const { w } = k;
   const { dtype } = spec.out;
   if (sizeOf(spec.out.shape) === 0) return;
-  const e = itemSize(dtype);
-  const rowBytes = around(spec.operand.shape, spec.axis).inner * e;
+  const rowBytes = around(spec.operand.shape, spec.axis).inner * itemSize(dtype);
   const dst = baseLocal(k, spec.out);
   const src = baseLocal(k, spec.operand);
-  const t = w.local('i32');
-  forEachIndex(k, spec, spec.operand.shape, dst, src, dtype, (inRange, slice, row) => {
-    if (inRange) {
-      w.get(slice).get(row).i32(rowBytes).memoryCopy();
-      return;
-    }
-    w.forLoop(
-      t,
-      () => w.i32(0),
-      () => w.i32(rowBytes),
-      e,
-      () => {
-        w.get(slice).get(t).op('i32.add');
-        scalarConst(w, dtype, fillValue(dtype));
-        storeScalar(w, dtype);
-      },
-    );
-  });
+  forEachIndex(
+    k,
+    spec,
+    spec.operand.shape,
+    rowBytes,
+    dst,
+    src,
+    (row) => w.get(dst).get(row).i32(rowBytes).memoryCopy(),
+    () => overSlice(w, dtype, rowBytes, [dst], storeConstant(w, dtype, fillValue(dtype))),
+  );
 }
 
-const VECTOR_ADD = { float32: 'f32x4.add', float64: 'f64x2.add', int32: 'i32x4.add' } as const;
-const SCALAR_ADD = { float32: 'f32.add', float64: 'f64.add', int32: 'i32.add' } as const;
-
-/** row[0..bytes) += slice[0..bytes): 16-byte vectors, then the last elements one by one. */
-function addSlice(
-  w: CodeWriter,
-  dtype: 'float32' | 'float64' | 'int32',
-  row: Local,
-  slice: Local,
-  bytes: number,
-) {
-  const e = itemSize(dtype);
-  const vectorBytes = bytes - (bytes % 16);
-  const t = w.local('i32');
-  if (vectorBytes > 0) {
-    w.forLoop(
-      t,
-      () => w.i32(0),
-      () => w.i32(vectorBytes),
-      16,
-      () => {
-        w.get(row).get(t).op('i32.add');
-        w.get(row).get(t).op('i32.add').mem('v128.load', 0, 0);
-        w.get(slice).get(t).op('i32.add').mem('v128.load', 0, 0);
-        w.op(VECTOR_ADD[dtype]).mem('v128.store', 0, 0);
-      },
-    );
-  }
-  for (let at = vectorBytes; at < bytes; at += e) {
-    w.get(row);
-    w.get(row);
-    loadScalar(w, dtype, at);
-    w.get(slice);
-    loadScalar(w, dtype, at);
-    w.op(SCALAR_ADD[dtype]);
-    storeScalar(w, dtype, at);
-  }
-}
+const ADD = {
+  float32: ['f32x4.add', 'f32.add'],
+  float64: ['f64x2.add', 'f64.add'],
+  int32: ['i32x4.add', 'i32.add'],
+} as const;
 
 /** Emits the scatter_add `spec`. */
 export function emitScatterAdd(k: KernelContext, spec: ScatterAddSpec): void {
@@ -158,7 +120,22 @@ export function emitScatterAdd(k: KernelContext, spec: ScatterAddSpec): void {
     .i32(size * e)
     .memoryFill();
   const src = baseLocal(k, spec.updates);
-  forEachIndex(k, spec, spec.out.shape, src, dst, dtype, (inRange, slice, row) => {
-    if (inRange) addSlice(w, dtype, row, slice, rowBytes);
-  });
+  // row += slice, element by element (or 16 bytes at a time).
+  const addInto: NestBody = ([row, slice], vector) => {
+    w.get(row);
+    if (vector) {
+      w.get(row).mem('v128.load', 0, 0).get(slice).mem('v128.load', 0, 0).op(ADD[dtype][0]);
+      w.mem('v128.store', 0, 0);
+    } else {
+      w.get(row);
+      loadScalar(w, dtype);
+      w.get(slice);
+      loadScalar(w, dtype);
+      w.op(ADD[dtype][1]);
+      storeScalar(w, dtype);
+    }
+  };
+  forEachIndex(k, spec, spec.out.shape, rowBytes, src, dst, (row) =>
+    overSlice(w, dtype, rowBytes, [row, src], addInto),
+  );
 }

@@ -7,7 +7,7 @@ import { sizeOf } from '../../tensor/shape.js';
 import { collapseLoops } from '../loops.js';
 import { type ArrayValue, isContiguous, type Value } from '../values.js';
 import type { CodeWriter, FuncRef, Local } from './builder.js';
-import { loadScalar, scalarConst, storeScalar } from './dtypes.js';
+import { loadScalar, scalarConst, storeScalar, vectorConst } from './dtypes.js';
 import type { KernelContext } from './fused.js';
 import { type Address, pushAddress, UnsupportedInWasm } from './layout.js';
 import { emitNest, type NestAccess, type NestBody } from './nest.js';
@@ -53,18 +53,21 @@ export function emitFill(k: KernelContext, value: number, dst: ArrayValue): void
   const { sizes, strides } = collapseLoops(dst.shape, [dst.strides]);
   const contiguousInner = strides[0][strides[0].length - 1] === 1;
   const lanes = dst.dtype === 'bool' || !contiguousInner ? 1 : 16 / itemSize(dst.dtype);
-  emitNest(w, sizes, [access(k, dst, strides[0])], lanes, ([d], vector) => {
+  emitNest(w, sizes, [access(k, dst, strides[0])], lanes, storeConstant(w, dst.dtype, value));
+}
+
+/** The body of a fill nest: `value` stored at the pointer (16 bytes of it in a vector step). */
+export function storeConstant(w: CodeWriter, dtype: DType, value: number): NestBody {
+  return ([d], vector) => {
     w.get(d);
     if (vector) {
-      if (dst.dtype === 'float32') w.f32x4(value);
-      else if (dst.dtype === 'float64') w.f64x2(value);
-      else w.i32x4(value | 0);
+      vectorConst(w, dtype, value);
       w.mem('v128.store', 0, 0);
     } else {
-      scalarConst(w, dst.dtype, value);
-      storeScalar(w, dst.dtype);
+      scalarConst(w, dtype, value);
+      storeScalar(w, dtype);
     }
-  });
+  };
 }
 
 /** Pushes an element of `dtype` at the pointer as the accumulator type (f64 for floats). */

@@ -237,6 +237,7 @@ function emitProduct(mb: ModuleBuilder, plan: GemmPlan): FuncRef {
   const packFull = packAFor(MR);
   const packTail = tail ? packAFor(tailRows) : null;
   if (packFull) mb.nameFunction(packFull, `gemm pack A (k stride ${spec.a.colStride})`);
+  if (packTail) mb.nameFunction(packTail, `gemm pack A, ${tailRows} rows`);
   if (pack)
     mb.nameFunction(
       pack,
