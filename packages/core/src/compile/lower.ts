@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Lowers a jaxpr to steps: each equation goes through its primitive's lowering rule. Elementwise
-// results used once, by an elementwise consumer of the same shape, are not materialised: they
-// become expressions computed inside the consumer's loop, so a chain of them is one loop.
+// results read by one elementwise consumer of the same shape (x·x reads x twice, still one) are
+// not materialised: they become expressions computed inside the consumer's loop, so a chain of
+// them is one loop. For WebAssembly a reduction's loop computes its elementwise input too.
 import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { Lit } from '../ir/jaxpr.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
@@ -78,34 +79,35 @@ export class Lowering {
     jaxpr.inBinders.forEach((v, i) => {
       env.set(v, inputs[i]);
     });
-    const uses = new Map<Var, number>();
-    const consumer = new Map<Var, Eqn>();
+    // The one equation that reads each variable (x·x reads x twice, still one reader), or null
+    // when several equations or the block's outputs read it.
+    const soleReader = new Map<Var, Eqn | null>();
     const count = (a: Atom, eqn: Eqn | null) => {
       if (a instanceof Lit) return;
-      uses.set(a, (uses.get(a) ?? 0) + 1);
-      if (eqn) consumer.set(a, eqn);
-      else consumer.delete(a);
+      soleReader.set(a, soleReader.has(a) && soleReader.get(a) !== eqn ? null : eqn);
     };
     for (const eqn of jaxpr.eqns) for (const a of eqn.inputs) count(a, eqn);
-    for (const a of jaxpr.outs) {
-      count(a, null);
-      uses.set(a as Var, Number.POSITIVE_INFINITY);
-    }
+    for (const a of jaxpr.outs) count(a, null);
     const read = (a: Atom): Value =>
       a instanceof Lit
         ? { kind: 'lit', value: a.value, dtype: a.aval.dtype, shape: a.aval.shape }
         : env.get(a)!;
-    const fusible = (v: Var): boolean => {
-      if (uses.get(v) !== 1) return false;
-      let c = consumer.get(v);
+    const usedOnce = (a: Atom) => {
+      const reader = a instanceof Lit ? undefined : soleReader.get(a);
+      return reader != null && countIn(reader, a) === 1;
+    };
+    // Whether v becomes an expression in its reader's loop: an elementwise reader of the same
+    // shape, or, for WebAssembly and an elementwise v, a reduction.
+    const fusible = (v: Var, producedElementwise = true): boolean => {
+      let c = soleReader.get(v);
       // A transpose or reshape in between is applied to the expression's reads instead.
       while (c && EXPR_VIEWS.has(c.prim.name)) {
         v = c.outBinders[0];
-        if (uses.get(v) !== 1) return false;
-        c = consumer.get(v);
+        c = soleReader.get(v);
       }
+      if (!c) return false;
+      if (REDUCTIONS.has(c.prim.name)) return producedElementwise && this.target === 'wasm';
       return (
-        c !== undefined &&
         isElementwise(c) &&
         c.outBinders[0].aval.shape.length === v.aval.shape.length &&
         c.outBinders[0].aval.shape.every((n, d) => n === v.aval.shape[d])
@@ -117,19 +119,13 @@ export class Lowering {
       if (isElementwise(eqn)) {
         const accumulated =
           this.target === 'wasm' && eqn.prim.name === 'add' && !fusible(eqn.outBinders[0])
-            ? accumulateProduct(
-                this,
-                eqn,
-                ins,
-                steps,
-                (a) => !(a instanceof Lit) && uses.get(a) === 1,
-              )
+            ? accumulateProduct(this, eqn, ins, steps, usedOnce)
             : null;
         const expr = elementwiseExpr(eqn, ins);
         outs = [accumulated ?? (fusible(eqn.outBinders[0]) ? expr : this.materialize(expr, steps))];
       } else {
         const fuse = this.fusionRules.get(eqn.prim.name);
-        const expr = fuse && fusible(eqn.outBinders[0]) ? fuse(this, eqn, ins, steps) : null;
+        const expr = fuse && fusible(eqn.outBinders[0], false) ? fuse(this, eqn, ins, steps) : null;
         const rule = this.rules.get(eqn.prim.name) ?? this.rules.get('*fallback')!;
         outs = expr ? [expr] : rule(this, eqn, ins, steps);
       }
@@ -239,6 +235,12 @@ const UNROLL_INNER = 16;
 /** Layout primitives that a fused expression can pass through (see `viewExpr`). */
 const EXPR_VIEWS = new Set(['transpose', 'reshape']);
 
+/** Reductions whose input may be a fused expression (see rules/reduce.ts). */
+const REDUCTIONS = new Set(['reduce_sum', 'reduce_max', 'reduce_min']);
+
+/** How many of `eqn`'s operands are `a`. */
+const countIn = (eqn: Eqn, a: Atom) => eqn.inputs.filter((x) => x === a).length;
+
 /**
  * Applies a layout change to a fused expression by applying it to every array it reads (each
  * first read at the expression's full shape). Null when some read cannot be re-strided.
@@ -248,20 +250,18 @@ export function viewExpr(
   shape: Shape,
   view: (a: ArrayValue) => ArrayValue | null,
 ): ExprValue | null {
-  const remap = (v: Value): Value | null => {
-    if (v.kind === 'lit') return { ...v, shape };
-    if (v.kind === 'array') {
-      return view({ ...v, shape: expr.shape, strides: broadcastStrides(v, expr.shape) });
-    }
-    const inputs: Value[] = [];
-    for (const x of v.inputs) {
-      const r = remap(x);
-      if (!r) return null;
-      inputs.push(r);
-    }
-    return { ...v, shape, inputs };
-  };
-  return remap(expr) as ExprValue | null;
+  // Shared nodes stay shared: the emitters compute each node once, keyed on identity.
+  const remapped = new Map<Value, Value>();
+  for (const v of postOrder(expr)) {
+    let r: Value | null;
+    if (v.kind === 'lit') r = { ...v, shape };
+    else if (v.kind === 'array')
+      r = view({ ...v, shape: expr.shape, strides: broadcastStrides(v, expr.shape) });
+    else r = { ...v, shape, inputs: v.inputs.map((x) => remapped.get(x)!) };
+    if (!r) return null;
+    remapped.set(v, r);
+  }
+  return remapped.get(expr) as ExprValue;
 }
 
 function isElementwise(eqn: Eqn): boolean {
@@ -320,14 +320,18 @@ function elementwiseExpr(eqn: Eqn, inputs: Value[]): ExprValue {
   };
 }
 
-/** The nodes of an expression tree, inputs before their users (iterative: long chains). */
+/** The nodes of an expression, each once, inputs before their users (iterative: long chains). */
 export function postOrder(root: Value): Value[] {
   const order: Value[] = [];
+  // A node read twice (x·x) is listed once, so a chain of squarings stays linear.
+  const listed = new Set<Value>();
   const stack: { v: Value; expanded: boolean }[] = [{ v: root, expanded: false }];
   while (stack.length > 0) {
     const top = stack.pop()!;
+    if (listed.has(top.v)) continue;
     if (top.v.kind !== 'expr' || top.expanded) {
       order.push(top.v);
+      listed.add(top.v);
       continue;
     }
     stack.push({ v: top.v, expanded: true });
@@ -338,10 +342,15 @@ export function postOrder(root: Value): Value[] {
   return order;
 }
 
+/** The arrays an expression reads, each once (an array reads itself). */
+export function leavesOf(root: Value): ArrayValue[] {
+  return [...new Set(postOrder(root).filter((v): v is ArrayValue => v.kind === 'array'))];
+}
+
 /** One loop nest computing a tree of fused elementwise expressions into `out`. */
 export function fusedKernel(root: Value, out: ArrayValue): Kernel {
   const order = postOrder(root);
-  const leaves = [...new Set(order.filter((v): v is ArrayValue => v.kind === 'array'))];
+  const leaves = leavesOf(root);
   const shape = out.shape;
   const standard = stridesOf(shape);
   const leafStrides = leaves.map((l) => broadcastStrides(l, shape));

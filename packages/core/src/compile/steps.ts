@@ -3,7 +3,7 @@
 // a region holds blocks of steps that run conditionally or repeatedly (scan, while, cond).
 import type { Params } from '../trace/primitive.js';
 import type { SourceWriter } from './source.js';
-import type { ArrayValue, Buf, Value } from './values.js';
+import type { ArrayValue, Buf, ExprValue, Value } from './values.js';
 
 /**
  * What a kernel computes, as data, for lowerings other than JavaScript source (the WebAssembly
@@ -16,7 +16,8 @@ export type KernelSpec =
   | {
       readonly kind: 'reduce';
       readonly op: 'sum' | 'max' | 'min';
-      readonly x: ArrayValue;
+      /** An array, or (WebAssembly) an elementwise expression evaluated in the loop. */
+      readonly x: ArrayValue | ExprValue;
       readonly axes: readonly number[];
       readonly out: ArrayValue;
     }

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 // Reductions: one accumulator per output element, the reduced axes looped innermost through
-// the input's strides (so reducing a transposed or broadcast view needs no copy).
+// the input's strides (so reducing a transposed or broadcast view needs no copy). For
+// WebAssembly an elementwise input (sum of squares: reduce_sum(x·x)) is computed in that loop.
 import type { ReduceParams } from '../../prims/reduce_sum.js';
 import { emitLoopNest } from '../loops.js';
-import type { LoweringRule } from '../lower.js';
+import { type LoweringRule, leavesOf } from '../lower.js';
 import { kernel } from '../steps.js';
 import { location } from '../values.js';
 
@@ -26,9 +27,25 @@ function update(kind: Kind, acc: string, v: string, int: boolean): string {
 function reduceRule(kind: Kind): LoweringRule {
   return (lo, eqn, [x0], steps) => {
     const { axes } = eqn.params as ReduceParams;
-    const x = lo.materialize(x0, steps);
     const outAval = eqn.outBinders[0].aval;
     const out = lo.temp(outAval.dtype, outAval.shape);
+    if (x0.kind === 'expr' && lo.target === 'wasm') {
+      // The elementwise input is computed in the reduction's own loop (wasm/kernels.ts).
+      const noJavaScript = () => {
+        throw new Error('compile: a reduction of a fused expression has no JavaScript lowering');
+      };
+      steps.push(
+        kernel(leavesOf(x0), [out.buf], noJavaScript, new Set(), {
+          kind: 'reduce',
+          op: kind,
+          x: x0,
+          axes,
+          out,
+        }),
+      );
+      return [out];
+    }
+    const x = lo.materialize(x0, steps);
     const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
     const int = outAval.dtype === 'int32';
     steps.push(

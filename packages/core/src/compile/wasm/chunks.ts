@@ -44,15 +44,23 @@ export function narrowFused(
   out: ArrayValue,
   narrowLeaf: (leaf: ArrayValue) => ArrayValue,
 ): FusedSpec {
-  // Shared nodes stay shared (the emitter keys on identity); only leaves and the output carry
-  // shapes the emitter reads.
+  // Only leaves and the output carry shapes the emitter reads.
+  return { ...spec, out, root: narrowExpr(spec.root, narrowLeaf) };
+}
+
+/** An expression with its leaves replaced by `narrowLeaf` (other nodes keep their shapes). */
+export function narrowExpr<V extends Value>(
+  root: V,
+  narrowLeaf: (leaf: ArrayValue) => ArrayValue,
+): V | ArrayValue {
+  // Shared nodes stay shared: the emitters compute each node once, keyed on identity.
   const memo = new Map<Value, Value>();
-  for (const v of postOrder(spec.root)) {
+  for (const v of postOrder(root)) {
     if (v.kind === 'array') memo.set(v, narrowLeaf(v));
     else if (v.kind === 'lit') memo.set(v, v);
     else memo.set(v, { ...v, inputs: v.inputs.map((x) => memo.get(x)!) });
   }
-  return { ...spec, out, root: memo.get(spec.root)! };
+  return memo.get(root) as V | ArrayValue;
 }
 
 /**

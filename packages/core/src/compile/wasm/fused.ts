@@ -5,7 +5,7 @@
 // elements per step, with the remainder in scalar code that computes bitwise the same values.
 import type { DType } from '../../tensor/dtype.js';
 import { collapseLoops } from '../loops.js';
-import { postOrder } from '../lower.js';
+import { leavesOf, postOrder } from '../lower.js';
 import { type ArrayValue, broadcastStrides, type ExprValue, type Value } from '../values.js';
 import type { CodeWriter, Local } from './builder.js';
 import { loadScalar, scalarConst, scalarType, storeScalar, vectorConst } from './dtypes.js';
@@ -62,7 +62,7 @@ function emitDotTerms(w: CodeWriter, dtype: DType, vector: boolean, pairs: numbe
 export function emitFused(k: KernelContext, root: Value, out: ArrayValue): void {
   const { w, layout, vars } = k;
   const order = postOrder(root);
-  const leaves = [...new Set(order.filter((v): v is ArrayValue => v.kind === 'array'))];
+  const leaves = leavesOf(root);
   const shape = out.shape;
   const leafStrides = leaves.map((l) => broadcastStrides(l, shape));
   const { sizes, strides } = collapseLoops(shape, [out.strides, ...leafStrides]);
@@ -81,33 +81,49 @@ export function emitFused(k: KernelContext, root: Value, out: ArrayValue): void 
     return s.length === 0 ? 0 : s[s.length - 1];
   };
   emitNest(w, sizes, accesses, lanes, (ptrs, vector) => {
-    const ctx: OpContext = { ...k.ops, w, lanes: vector ? 'simd' : 'scalar' };
-    const localOf = new Map<Value, Local>();
-    const localType = (d: DType) => (vector ? 'v128' : scalarType(d));
-    for (const v of order) {
-      if (localOf.has(v)) continue;
-      const local = w.local(localType(v.dtype));
-      if (v.kind === 'array') {
-        const i = leaves.indexOf(v) + 1;
-        w.get(ptrs[i]);
-        if (!vector) loadScalar(w, v.dtype);
-        else if (innerStride(i) === 1) w.mem('v128.load', 0, 0);
-        else w.mem(v.dtype === 'float64' ? 'v128.load64_splat' : 'v128.load32_splat');
-      } else if (v.kind === 'lit') {
-        if (vector) vectorConst(w, v.dtype, v.value);
-        else scalarConst(w, v.dtype, v.value);
-      } else {
-        for (const x of v.inputs) w.get(localOf.get(x)!);
-        emitExpr(ctx, v, vector);
-      }
-      w.set(local);
-      localOf.set(v, local);
-    }
+    const value = emitElement(k, order, vector, (leaf) => {
+      const i = leaves.indexOf(leaf) + 1;
+      w.get(ptrs[i]);
+      if (!vector) loadScalar(w, leaf.dtype);
+      else if (innerStride(i) === 1) w.mem('v128.load', 0, 0);
+      else w.mem(leaf.dtype === 'float64' ? 'v128.load64_splat' : 'v128.load32_splat');
+    });
     w.get(ptrs[0]);
-    w.get(localOf.get(root)!);
+    w.get(value);
     if (vector) w.mem('v128.store', 0, 0);
     else storeScalar(w, out.dtype);
   });
+}
+
+/**
+ * Evaluates an expression (`order`: its nodes, inputs first, root last) for one element, or
+ * one SIMD step of elements when `vector`; `load` pushes a leaf's value. Returns the local
+ * holding the root's value. The scalar form gives bitwise the values of the vector form.
+ */
+export function emitElement(
+  k: KernelContext,
+  order: readonly Value[],
+  vector: boolean,
+  load: (leaf: ArrayValue) => void,
+): Local {
+  const { w } = k;
+  const ctx: OpContext = { ...k.ops, w, lanes: vector ? 'simd' : 'scalar' };
+  const localOf = new Map<Value, Local>();
+  for (const v of order) {
+    if (localOf.has(v)) continue;
+    const local = w.local(vector ? 'v128' : scalarType(v.dtype));
+    if (v.kind === 'array') load(v);
+    else if (v.kind === 'lit') {
+      if (vector) vectorConst(w, v.dtype, v.value);
+      else scalarConst(w, v.dtype, v.value);
+    } else {
+      for (const x of v.inputs) w.get(localOf.get(x)!);
+      emitExpr(ctx, v, vector);
+    }
+    w.set(local);
+    localOf.set(v, local);
+  }
+  return localOf.get(order[order.length - 1])!;
 }
 
 function emitExpr(ctx: OpContext, v: ExprValue, vector: boolean): void {

@@ -3,9 +3,9 @@
 // variables its addresses use as i32 parameters. The program's module and the module its pool
 // threads run (GEMMs and scans split by batch rows) both emit kernels through here.
 
-import { postOrder } from '../lower.js';
+import { leavesOf, postOrder } from '../lower.js';
 import type { KernelSpec } from '../steps.js';
-import type { ArrayValue } from '../values.js';
+import type { ArrayValue, Value } from '../values.js';
 import type { FuncRef, ModuleBuilder, ValType } from './builder.js';
 import { emitDot, type GemmAccess } from './dot.js';
 import { emitDynamicCopy } from './dynamic_copy.js';
@@ -21,7 +21,7 @@ import { type Layout, termVars, UnsupportedInWasm } from './layout.js';
 export function specArrays(spec: KernelSpec): ArrayValue[] {
   switch (spec.kind) {
     case 'fused':
-      return [spec.out, ...postOrder(spec.root).filter((v): v is ArrayValue => v.kind === 'array')];
+      return [spec.out, ...leavesOf(spec.root)];
     case 'copy':
       return [spec.src, spec.dst];
     case 'dynamicCopy':
@@ -39,7 +39,7 @@ export function specArrays(spec: KernelSpec): ArrayValue[] {
     case 'iota':
       return [spec.out];
     case 'reduce':
-      return [spec.x, spec.out];
+      return [...leavesOf(spec.x), spec.out];
     case 'dot':
       return [spec.lhs, spec.rhs, spec.out, ...(spec.accumulate ? [spec.accumulate] : [])];
     case 'fallback':
@@ -49,25 +49,31 @@ export function specArrays(spec: KernelSpec): ArrayValue[] {
   }
 }
 
+/** The operations of an expression, inputs first, for listings. */
+function operations(root: Value): string {
+  return postOrder(root)
+    .flatMap((v) =>
+      v.kind !== 'expr'
+        ? []
+        : v.op.prim === 'dot_terms'
+          ? [
+              `dot_terms(${v.inputs.length / 2} terms, strides ${v.inputs
+                .slice(0, 2)
+                .map((x) => (x.kind === 'array' ? `[${x.strides.join(',')}]` : '?'))
+                .join(' ')})`,
+            ]
+          : [v.op.prim],
+    )
+    .join(' ');
+}
+
 function describeKernel(spec: KernelSpec, index: number): string {
-  const shape = (a: ArrayValue) => `${a.dtype}[${a.shape.join(',')}]`;
+  const shape = (a: { dtype: string; shape: readonly number[] }) =>
+    `${a.dtype}[${a.shape.join(',')}]`;
   const head = `// f${index}: ${spec.kind}`;
   switch (spec.kind) {
-    case 'fused': {
-      const ops = postOrder(spec.root).flatMap((v) =>
-        v.kind !== 'expr'
-          ? []
-          : v.op.prim === 'dot_terms'
-            ? [
-                `dot_terms(${v.inputs.length / 2} terms, strides ${v.inputs
-                  .slice(0, 2)
-                  .map((x) => (x.kind === 'array' ? `[${x.strides.join(',')}]` : '?'))
-                  .join(' ')})`,
-              ]
-            : [v.op.prim],
-      );
-      return `${head} ${shape(spec.out)} = ${ops.join(' ') || 'read'}`;
-    }
+    case 'fused':
+      return `${head} ${shape(spec.out)} = ${operations(spec.root) || 'read'}`;
     case 'copy':
       return `${head} ${shape(spec.src)} -> ${shape(spec.dst)}`;
     case 'dynamicCopy':
@@ -80,8 +86,10 @@ function describeKernel(spec: KernelSpec, index: number): string {
       return `${head} ${shape(spec.updates)} by ${shape(spec.indices)} into ${shape(spec.out)} axis ${spec.axis}`;
     case 'iota':
       return `${head} ${shape(spec.out)} along ${spec.dimension}`;
-    case 'reduce':
-      return `${head} ${spec.op} ${shape(spec.x)} over [${spec.axes.join(',')}]`;
+    case 'reduce': {
+      const of = spec.x.kind === 'expr' ? ` of ${operations(spec.x)}` : '';
+      return `${head} ${spec.op} ${shape(spec.x)} over [${spec.axes.join(',')}]${of}`;
+    }
     case 'dot':
       return `${head} ${shape(spec.lhs)} x ${shape(spec.rhs)} ${spec.accumulate ? '+=' : '->'} ${shape(spec.out)}`;
     case 'fallback':

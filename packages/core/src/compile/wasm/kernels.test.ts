@@ -1,7 +1,9 @@
 // Reductions in wasm (kernels.ts): a float sum over a contiguous kept axis runs several outputs
 // at once; each output must still be the f64 sum in the JavaScript lowering's order, bit for bit.
+// An elementwise input is computed in the reduction's loop, to the bits the JavaScript lowering
+// stores in the array it materialises first.
 import { describe, expect, test } from 'vitest';
-import { jit, random, type Tensor } from '../../index.js';
+import { exp, jit, maximum, random, type Tensor, transpose } from '../../index.js';
 
 const bits = (t: Tensor) => Array.from(new Uint8Array(t.data().buffer));
 
@@ -22,4 +24,83 @@ describe('wasm sums', () => {
       }
     },
   );
+});
+
+/** The kernels of `f`'s WebAssembly listing (one `// fN: ...` line each). */
+const kernelLines = (f: (...a: Tensor[]) => Tensor, ...args: Tensor[]) =>
+  jit(f, { backend: 'wasm' })
+    .lower(...args)
+    .source.split('\n')
+    .filter((l) => /^\/\/ f\d+:/.test(l));
+
+describe('wasm reductions of elementwise expressions', () => {
+  const x = random.normal(random.key(7), [6, 5, 9]).mul(10);
+  const bias = random.normal(random.key(8), [9]);
+  const small = random.randint(random.key(9), [6, 5, 9], -50, 50);
+  const cases: [string, (a: Tensor) => Tensor][] = [
+    [
+      'x·x in float64 (a sum of squares: the converted x read twice)',
+      (a) => {
+        const d = a.astype('float64');
+        return d.mul(d);
+      },
+    ],
+    ['exp(x/10) + bias (a broadcast leaf)', (a) => exp(a.div(10)).add(bias)],
+    ['max(x, 0) through a transpose', (a) => transpose(maximum(a, 0), [2, 0, 1])],
+    ['a float32 product', (a) => a.mul(a.add(1))],
+  ];
+  for (const [name, expr] of cases) {
+    test.each([
+      ['sum', [0, 1, 2]],
+      ['sum', [1]],
+      ['sum', [0, 2]],
+      ['max', [2]],
+      ['min', [0, 1]],
+    ] as const)(`${name}: %s over %j equals the JavaScript lowering bitwise`, (op, axes) => {
+      const f = (a: Tensor) => expr(a)[op]([...axes]);
+      const want = jit(f, { backend: 'js' })(x);
+      const got = jit(f, { backend: 'wasm' })(x);
+      expect(got.shape).toEqual(want.shape);
+      expect(bits(got)).toEqual(bits(want));
+      // One kernel: the reduction computes its input; no array of it is written first.
+      const lines = kernelLines(f, x);
+      expect(lines, lines.join('\n')).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`reduce ${op} .* of `));
+    });
+  }
+
+  test('int32 sums of an expression wrap as the JavaScript lowering does', () => {
+    const f = (a: Tensor) =>
+      a
+        .mul(a)
+        .mul(a)
+        .mul(1 << 12)
+        .sum([0, 2]);
+    const want = jit(f, { backend: 'js' })(small);
+    expect(bits(jit(f, { backend: 'wasm' })(small))).toEqual(bits(want));
+    expect(kernelLines(f, small)).toHaveLength(1);
+  });
+
+  test('an expression also read elsewhere is materialised once and read by both', () => {
+    const f = (a: Tensor) => {
+      const e = exp(a.div(10));
+      return e.div(e.sum([2], true));
+    };
+    const want = jit(f, { backend: 'js' })(x);
+    expect(bits(jit(f, { backend: 'wasm' })(x))).toEqual(bits(want));
+    const lines = kernelLines(f, x);
+    expect(lines.some((l) => / reduce sum .* of /.test(l))).toBe(false);
+  });
+
+  test('a chain of squarings stays one short kernel (each node once)', () => {
+    const f = (a: Tensor) => {
+      let y = a.div(100);
+      for (let i = 0; i < 40; i++) y = y.mul(y);
+      return y.sum();
+    };
+    const [line] = kernelLines(f, x);
+    expect(line.match(/\bmul\b/g)).toHaveLength(40);
+    const want = jit(f, { backend: 'js' })(x);
+    expect(bits(jit(f, { backend: 'wasm' })(x))).toEqual(bits(want));
+  });
 });

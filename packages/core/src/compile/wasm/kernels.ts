@@ -5,10 +5,17 @@ import type { DotGeneralParams } from '../../prims/dot_general.js';
 import { type DType, itemSize } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/shape.js';
 import { collapseLoops } from '../loops.js';
-import { type ArrayValue, isContiguous, type Value } from '../values.js';
+import { leavesOf, postOrder } from '../lower.js';
+import {
+  type ArrayValue,
+  broadcastStrides,
+  type ExprValue,
+  isContiguous,
+  type Value,
+} from '../values.js';
 import type { CodeWriter, FuncRef, Local } from './builder.js';
 import { loadScalar, scalarConst, storeScalar, vectorConst } from './dtypes.js';
-import type { KernelContext } from './fused.js';
+import { emitElement, type KernelContext } from './fused.js';
 import { type Address, pushAddress, UnsupportedInWasm } from './layout.js';
 import { emitNest, type NestAccess, type NestBody } from './nest.js';
 
@@ -93,11 +100,13 @@ const SUM_GROUP = 8;
  * sum whose kept axis is contiguous (a bias gradient: sum over [T, B] of [T, B, H]) runs
  * SUM_GROUP outputs at a time in f64x2 lanes, so each strided input row is read once per group
  * rather than once per output; each output still adds the same values in the same order.
+ * An elementwise input (the x·x of a sum of squares) is evaluated per element in the loop, to
+ * bitwise the values a fused kernel would have stored, so no pass writes and re-reads it.
  */
 export function emitReduce(
   k: KernelContext,
   op: 'sum' | 'max' | 'min',
-  x: ArrayValue,
+  x: ArrayValue | ExprValue,
   axes: readonly number[],
   out: ArrayValue,
 ): void {
@@ -106,42 +115,53 @@ export function emitReduce(
   const int = x.dtype === 'int32';
   if (int && op !== 'sum') throw new UnsupportedInWasm('int32 max/min reductions');
   const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const order = postOrder(x);
+  const leaves = leavesOf(x);
+  const leafStrides = leaves.map((l) => broadcastStrides(l, x.shape));
   const inner = collapseLoops(
     axes.map((d) => x.shape[d]),
-    [axes.map((d) => x.strides[d])],
+    leafStrides.map((s) => axes.map((d) => s[d])),
   );
   const reducedSize = axes.reduce((n, d) => n * x.shape[d], 1);
   const outer = collapseLoops(
     kept.map((d) => x.shape[d]),
-    [out.strides, kept.map((d) => x.strides[d])],
+    [out.strides, ...leafStrides.map((s) => kept.map((d) => s[d]))],
   );
-  const bytes = itemSize(x.dtype);
   const acc = w.local(int ? 'i32' : 'f64');
   const innermost = (s: readonly number[]) => s[s.length - 1];
   const grouped =
     op === 'sum' &&
     !int &&
+    x.kind === 'array' &&
     reducedSize > 0 &&
     outer.sizes.length > 0 &&
     innermost(outer.strides[0]) === 1 &&
     innermost(outer.strides[1]) === 1;
   const accs = grouped ? Array.from({ length: SUM_GROUP / 2 }, () => w.local('v128')) : [];
+  const innerAccesses = (starts: readonly Local[]): NestAccess[] =>
+    leaves.map((leaf, i) => ({
+      base: (cw) => cw.get(starts[i]),
+      strides: inner.strides[i].map((s) => s * itemSize(leaf.dtype)),
+    }));
+  // Pushes the element at the leaf pointers as the accumulator's type (i32, or f64).
+  const pushElement = (ptrs: readonly Local[]) => {
+    const value = emitElement(k, order, false, (leaf) => {
+      w.get(ptrs[leaves.indexOf(leaf)]);
+      loadScalar(w, leaf.dtype);
+    });
+    w.get(value);
+    if (x.dtype === 'float32') w.op('f64.promote_f32');
+  };
   const sumGroup = (o: Local, xp: Local) => {
     for (const a of accs) w.f64x2(0).set(a);
-    emitNest(
-      w,
-      inner.sizes,
-      [{ base: (cw) => cw.get(xp), strides: inner.strides[0].map((s) => s * bytes) }],
-      1,
-      ([p]) => {
-        accs.forEach((a, q) => {
-          w.get(a).get(p);
-          if (x.dtype === 'float32') w.mem('v128.load64_zero', 8 * q).op('f64x2.promote_low_f32x4');
-          else w.mem('v128.load', 16 * q);
-          w.op('f64x2.add').set(a);
-        });
-      },
-    );
+    emitNest(w, inner.sizes, innerAccesses([xp]), 1, ([p]) => {
+      accs.forEach((a, q) => {
+        w.get(a).get(p);
+        if (x.dtype === 'float32') w.mem('v128.load64_zero', 8 * q).op('f64x2.promote_low_f32x4');
+        else w.mem('v128.load', 16 * q);
+        w.op('f64x2.add').set(a);
+      });
+    });
     accs.forEach((a, q) => {
       for (const lane of [0, 1]) {
         w.get(o).get(a).lane('f64x2.extract_lane', lane);
@@ -153,44 +173,34 @@ export function emitReduce(
   emitNest(
     w,
     outer.sizes,
-    [access(k, out, outer.strides[0]), access(k, x, outer.strides[1])],
+    [access(k, out, outer.strides[0]), ...leaves.map((l, i) => access(k, l, outer.strides[i + 1]))],
     grouped ? SUM_GROUP : 1,
-    ([o, xp], group) => {
+    ([o, ...starts], group) => {
       if (group) {
-        sumGroup(o, xp);
+        sumGroup(o, starts[0]);
         return;
       }
       if (int) w.i32(0).set(acc);
       else w.f64(op === 'sum' ? 0 : op === 'max' ? -Infinity : Infinity).set(acc);
       if (reducedSize > 0) {
-        emitNest(
-          w,
-          inner.sizes,
-          [{ base: (cw) => cw.get(xp), strides: inner.strides[0].map((s) => s * bytes) }],
-          1,
-          ([p]) => {
-            if (int) {
-              w.get(acc).get(p).mem('i32.load').op('i32.add').set(acc);
-              return;
-            }
-            if (op === 'sum') {
-              w.get(acc);
-              loadWide(w, p, x.dtype);
-              w.op('f64.add').set(acc);
-              return;
-            }
-            // NaN wins: take v when v > acc (max) or v < acc (min), or v is NaN.
-            const v = w.local('f64');
-            loadWide(w, p, x.dtype);
-            w.set(v);
-            w.get(v)
-              .get(acc)
-              .get(v)
-              .get(acc)
-              .op(op === 'max' ? 'f64.gt' : 'f64.lt');
-            w.get(v).get(v).op('f64.ne').op('i32.or').op('select').set(acc);
-          },
-        );
+        emitNest(w, inner.sizes, innerAccesses(starts), 1, (ptrs) => {
+          if (op === 'sum') {
+            w.get(acc);
+            pushElement(ptrs);
+            w.op(int ? 'i32.add' : 'f64.add').set(acc);
+            return;
+          }
+          // NaN wins: take v when v > acc (max) or v < acc (min), or v is NaN.
+          const v = w.local('f64');
+          pushElement(ptrs);
+          w.set(v);
+          w.get(v)
+            .get(acc)
+            .get(v)
+            .get(acc)
+            .op(op === 'max' ? 'f64.gt' : 'f64.lt');
+          w.get(v).get(v).op('f64.ne').op('i32.or').op('select').set(acc);
+        });
       }
       w.get(o).get(acc);
       if (int) w.mem('i32.store');

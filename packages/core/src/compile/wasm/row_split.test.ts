@@ -6,6 +6,7 @@ import {
   cast,
   expectClose,
   gru,
+  h0,
   lstm,
   normal,
   type Rnn,
@@ -86,6 +87,27 @@ describe('split scans', () => {
     const want = bits(compiled(f, args, 1).out);
     const { jitted } = compiled(f, args, 2);
     await untilWorkersTakePart(() => expect(bits(jitted(...args))).toEqual(want));
+  });
+
+  test('a per-row reduction of an expression splits with the rows (the reduction computes it)', () => {
+    // y_t[i] = Σ_j h_t[i, j]·(h_t[i, j] + 1): the product is computed in the reduction's loop.
+    const rowSums = (p: Rnn, xs: Tensor) => {
+      const step = (h: Tensor, x: Tensor) => {
+        const [next] = rnnCell(p)(h, x);
+        return [next, next.mul(next.add(1)).sum([1])] as const;
+      };
+      return sum(scan(step, h0(p, xs), xs)[1]);
+    };
+    const args: [Rnn, Tensor] = [rnnParams(F, H), xs];
+    for (const f of [rowSums, grad(rowSums)] as ((p: Rnn, xs: Tensor) => unknown)[]) {
+      const one = compiled(f, args, 1);
+      expectClose(one.out, f(...args), 1e-12);
+      const two = compiled(f, args, 2);
+      expect(two.splits[0]).toBe('2×4');
+      expect(bits(two.out)).toEqual(bits(one.out));
+    }
+    const listing = compiled(rowSums, args, 2).jitted.lower(...args).source;
+    expect(listing).toMatch(/reduce sum float64\[4,7\] over \[1\] of add mul/);
   });
 
   test('LOOM_ROW_SPLIT=0 turns splitting off', () => {

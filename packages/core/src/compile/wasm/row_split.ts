@@ -20,7 +20,7 @@ import { envVar } from '../../runtime/env.js';
 import { getThreads } from '../../runtime/threads.js';
 import { itemSize } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/shape.js';
-import { postOrder } from '../lower.js';
+import { leavesOf, postOrder } from '../lower.js';
 import { type KernelSpec, type RegionSpec, type Step, walkSteps } from '../steps.js';
 import { type ArrayValue, location, type Value } from '../values.js';
 import {
@@ -32,6 +32,7 @@ import {
   largestDivisor,
   MAX_OUTER_VARS,
   narrow,
+  narrowExpr,
   narrowFused,
 } from './chunks.js';
 import { gemmScratch, gemmSpecOf, parallelMinFlops } from './dot.js';
@@ -71,10 +72,6 @@ function writtenView(spec: RowWise): ArrayValue {
   }
 }
 
-const arraysIn = (root: Value) => [
-  ...new Set(postOrder(root).filter((v): v is ArrayValue => v.kind === 'array')),
-];
-
 /** The reads of `spec`, each with the batch axis implied by the output's batch axis `d`. */
 function readAccesses(spec: RowWise, d: number, rows: number): Access[] | null {
   switch (spec.kind) {
@@ -83,13 +80,16 @@ function readAccesses(spec: RowWise, d: number, rows: number): Access[] | null {
     case 'copy':
       return [{ view: spec.src, axis: alignedAxis(spec.src, d, spec.dst.shape.length, rows) }];
     case 'fused':
-      return arraysIn(spec.root).map((leaf) => ({
+      return leavesOf(spec.root).map((leaf) => ({
         view: leaf,
         axis: alignedAxis(leaf, d, spec.out.shape.length, rows),
       }));
     case 'reduce': {
-      const kept = spec.x.shape.map((_, a) => a).filter((a) => !spec.axes.includes(a));
-      return [{ view: spec.x, axis: kept[d] }];
+      const axis = keptAxes(spec)[d];
+      return leavesOf(spec.x).map((leaf) => ({
+        view: leaf,
+        axis: alignedAxis(leaf, axis, spec.x.shape.length, rows),
+      }));
     }
     case 'dot': {
       const p = spec.params as DotGeneralParams;
@@ -182,8 +182,18 @@ function narrowKernel(spec: RowWise, accesses: readonly Access[], size: number):
       return { ...spec, dst: at(0) };
     case 'copy':
       return { ...spec, dst: at(0), src: at(1) };
-    case 'reduce':
-      return { ...spec, out: at(0), x: at(1) };
+    case 'reduce': {
+      const leaves = new Map(accesses.slice(1).map((a, i) => [a.view, at(i + 1)]));
+      const x = narrowExpr(spec.x, (leaf) => leaves.get(leaf)!);
+      if (x.kind === 'array') return { ...spec, out: at(0), x };
+      // The emitter reads the input's shape at its root only.
+      const axis = keptAxes(spec)[accesses[0].axis];
+      return {
+        ...spec,
+        out: at(0),
+        x: { ...x, shape: x.shape.map((n, a) => (a === axis ? size : n)) },
+      };
+    }
     case 'dot':
       return {
         ...spec,
@@ -202,6 +212,14 @@ function narrowKernel(spec: RowWise, accesses: readonly Access[], size: number):
 const callsNonMathHost = (v: Value) =>
   v.kind === 'expr' && v.op.prim === 'erf' && !isMathFunction('erf');
 
+/** The input axes a reduction keeps, in the order of its output's axes. */
+const keptAxes = (spec: Extract<RowWise, { kind: 'reduce' }>) =>
+  spec.x.shape.map((_, a) => a).filter((a) => !spec.axes.includes(a));
+
+/** The elementwise expression a kernel evaluates per element, if any. */
+const expressionOf = (spec: KernelSpec): Value | null =>
+  spec.kind === 'fused' ? spec.root : spec.kind === 'reduce' ? spec.x : null;
+
 const ROW_WISE = new Set(['fused', 'copy', 'fill', 'reduce', 'dot']);
 
 /**
@@ -216,7 +234,8 @@ export function planRowSplit(
   for (const s of body) {
     if (s.kind !== 'kernel' || !s.spec || !ROW_WISE.has(s.spec.kind)) return null;
     // erf's float64 form calls a host function that pool workers cannot import (erf.ts).
-    if (s.spec.kind === 'fused' && postOrder(s.spec.root).some(callsNonMathHost)) return null;
+    const expression = expressionOf(s.spec);
+    if (expression && postOrder(expression).some(callsNonMathHost)) return null;
     // Every array must have its place (a program with one that has not fails in Layout).
     if (!specArrays(s.spec).every((a) => a.buf.root().name !== null)) return null;
     kernels.push(s.spec as RowWise);
