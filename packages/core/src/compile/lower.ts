@@ -2,12 +2,13 @@
 // Lowers a jaxpr to steps: each equation goes through its primitive's lowering rule. Elementwise
 // results read by one elementwise consumer of the same shape (x·x reads x twice, still one) are
 // not materialised: they become expressions computed inside the consumer's loop, so a chain of
-// them is one loop. For WebAssembly a reduction's loop computes its elementwise input too.
+// them is one loop. A reduction's loop computes its elementwise input too.
 import type { Atom, Eqn, Jaxpr, Var } from '../ir/jaxpr.js';
 import { Lit } from '../ir/jaxpr.js';
 import type { DType, TypedArray } from '../tensor/dtype.js';
 import { type Shape, sizeOf, stridesOf } from '../tensor/shape.js';
 import { type Access, collapseLoops, emitLoopNest } from './loops.js';
+import type { SourceWriter } from './source.js';
 import { type Kernel, type KernelSpec, kernel, type Step } from './steps.js';
 import {
   type ArrayValue,
@@ -97,7 +98,7 @@ export class Lowering {
       return reader != null && countIn(reader, a) === 1;
     };
     // Whether v becomes an expression in its reader's loop: an elementwise reader of the same
-    // shape, or, for WebAssembly and an elementwise v, a reduction.
+    // shape, or, for an elementwise v, a reduction.
     const fusible = (v: Var, producedElementwise = true): boolean => {
       let c = soleReader.get(v);
       // A transpose or reshape in between is applied to the expression's reads instead.
@@ -106,7 +107,7 @@ export class Lowering {
         c = soleReader.get(v);
       }
       if (!c) return false;
-      if (REDUCTIONS.has(c.prim.name)) return producedElementwise && this.target === 'wasm';
+      if (REDUCTIONS.has(c.prim.name)) return producedElementwise;
       return (
         isElementwise(c) &&
         c.outBinders[0].aval.shape.length === v.aval.shape.length &&
@@ -347,6 +348,21 @@ export function leavesOf(root: Value): ArrayValue[] {
   return [...new Set(postOrder(root).filter((v): v is ArrayValue => v.kind === 'array'))];
 }
 
+/**
+ * Emits a `const` for each expression node of `order` (a `postOrder`) not yet in `names`, which
+ * maps the leaves to the names holding their elements and gains each node's name.
+ */
+export function emitNodes(w: SourceWriter, order: readonly Value[], names: Map<Value, string>): void {
+  for (const v of order) {
+    if (v.kind === 'lit') names.set(v, `(${literal(v.value)})`);
+    else if (v.kind === 'expr' && !names.has(v)) {
+      const n = w.fresh('v');
+      w.line(`const ${n} = ${v.build(v.inputs.map((x) => names.get(x)!))};`);
+      names.set(v, n);
+    }
+  }
+}
+
 /** One loop nest computing a tree of fused elementwise expressions into `out`. */
 export function fusedKernel(root: Value, out: ArrayValue): Kernel {
   const order = postOrder(root);
@@ -414,14 +430,7 @@ export function fusedKernel(root: Value, out: ArrayValue): Kernel {
             leaves.forEach((l, i) => {
               if (!names.has(l)) read(j, i, index);
             });
-            for (const v of order) {
-              if (v.kind === 'lit') names.set(v, `(${literal(v.value)})`);
-              else if (v.kind === 'expr' && !names.has(v)) {
-                const n = w.fresh('v');
-                w.line(`const ${n} = ${v.build(v.inputs.map((x) => names.get(x)!))};`);
-                names.set(v, n);
-              }
-            }
+            emitNodes(w, order, names);
             w.line(`${accesses[at(j, 0)].name}[${index[at(j, 0)]}] = ${names.get(root)};`);
           }
         },

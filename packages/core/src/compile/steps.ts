@@ -16,7 +16,7 @@ export type KernelSpec =
   | {
       readonly kind: 'reduce';
       readonly op: 'sum' | 'max' | 'min';
-      /** An array, or (WebAssembly) an elementwise expression evaluated in the loop. */
+      /** An array, or an elementwise expression evaluated in the loop. */
       readonly x: ArrayValue | ExprValue;
       readonly axes: readonly number[];
       readonly out: ArrayValue;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Reductions: one accumulator per output element, the reduced axes looped innermost through
-// the input's strides (so reducing a transposed or broadcast view needs no copy). For
-// WebAssembly an elementwise input (sum of squares: reduce_sum(x·x)) is computed in that loop.
+// the input's strides (so reducing a transposed or broadcast view needs no copy). An
+// elementwise input (sum of squares: reduce_sum(x·x)) is computed in that loop.
 import type { ReduceParams } from '../../prims/reduce_sum.js';
 import { emitLoopNest } from '../loops.js';
-import { type LoweringRule, leavesOf } from '../lower.js';
+import { emitNodes, type LoweringRule, leavesOf, postOrder } from '../lower.js';
 import { kernel } from '../steps.js';
-import { location } from '../values.js';
+import { broadcastStrides, location, type Value } from '../values.js';
 
 type Kind = 'sum' | 'max' | 'min';
 
@@ -29,55 +29,51 @@ function reduceRule(kind: Kind): LoweringRule {
     const { axes } = eqn.params as ReduceParams;
     const outAval = eqn.outBinders[0].aval;
     const out = lo.temp(outAval.dtype, outAval.shape);
-    if (x0.kind === 'expr' && lo.target === 'wasm') {
-      // The elementwise input is computed in the reduction's own loop (wasm/kernels.ts).
-      const noJavaScript = () => {
-        throw new Error('compile: a reduction of a fused expression has no JavaScript lowering');
-      };
-      steps.push(
-        kernel(leavesOf(x0), [out.buf], noJavaScript, new Set(), {
-          kind: 'reduce',
-          op: kind,
-          x: x0,
-          axes,
-          out,
-        }),
-      );
-      return [out];
-    }
-    const x = lo.materialize(x0, steps);
+    // An elementwise input (lower.ts fuses it here) is computed in the reduction's loop.
+    const x = x0.kind === 'expr' ? x0 : lo.materialize(x0, steps);
+    const order = postOrder(x);
+    const leaves = leavesOf(x);
+    const leafStrides = leaves.map((l) => broadcastStrides(l, x.shape));
     const kept = x.shape.map((_, d) => d).filter((d) => !axes.includes(d));
     const int = outAval.dtype === 'int32';
     steps.push(
       kernel(
-        [x],
+        leaves,
         [out.buf],
         (w) => {
-          const [O, X] = [out, x].map(location);
+          const O = location(out);
+          const L = leaves.map(location);
           emitLoopNest(
             w,
             kept.map((d) => x.shape[d]),
             [
               { name: O.name, off: O.off, strides: out.strides },
-              { name: X.name, off: X.off, strides: kept.map((d) => x.strides[d]) },
+              ...L.map((l, i) => ({
+                name: l.name,
+                off: l.off,
+                strides: kept.map((d) => leafStrides[i][d]),
+              })),
             ],
-            ([oi, xi]) => {
+            ([oi, ...starts]) => {
               const acc = w.fresh('acc');
               w.line(`let ${acc} = ${INIT[kind]};`);
               emitLoopNest(
                 w,
                 axes.map((d) => x.shape[d]),
-                [
-                  {
-                    name: X.name,
-                    off: { c: 0, terms: [xi] },
-                    strides: axes.map((d) => x.strides[d]),
-                  },
-                ],
-                ([i]) => {
-                  const v = w.fresh('x');
-                  w.line(`const ${v} = ${X.name}[${i}];`);
-                  w.line(update(kind, acc, v, int));
+                L.map((l, i) => ({
+                  name: l.name,
+                  off: { c: 0, terms: [starts[i]] },
+                  strides: axes.map((d) => leafStrides[i][d]),
+                })),
+                (index) => {
+                  const names = new Map<Value, string>();
+                  L.forEach((l, i) => {
+                    const v = w.fresh('x');
+                    w.line(`const ${v} = ${l.name}[${index[i]}];`);
+                    names.set(leaves[i], v);
+                  });
+                  emitNodes(w, order, names);
+                  w.line(update(kind, acc, names.get(x)!, int));
                 },
               );
               w.line(`${O.name}[${oi}] = ${acc};`);

@@ -1,7 +1,7 @@
 // Reductions in wasm (kernels.ts): a float sum over a contiguous kept axis runs several outputs
 // at once; each output must still be the f64 sum in the JavaScript lowering's order, bit for bit.
-// An elementwise input is computed in the reduction's loop, to the bits the JavaScript lowering
-// stores in the array it materialises first.
+// In both lowerings an elementwise input is computed in the reduction's loop, to the bits of
+// storing it first and reducing the stored array.
 import { describe, expect, test } from 'vitest';
 import { exp, jit, maximum, random, type Tensor, transpose } from '../../index.js';
 
@@ -33,7 +33,13 @@ const kernelLines = (f: (...a: Tensor[]) => Tensor, ...args: Tensor[]) =>
     .source.split('\n')
     .filter((l) => /^\/\/ f\d+:/.test(l));
 
-describe('wasm reductions of elementwise expressions', () => {
+/** How many kernels (`function stepN`) `f`'s JavaScript lowering has. */
+const jsKernels = (f: (...a: Tensor[]) => Tensor | Tensor[], ...args: Tensor[]) =>
+  jit(f, { backend: 'js' })
+    .lower(...args)
+    .source.match(/^function step\d+\(/gm)?.length;
+
+describe('reductions of elementwise expressions', () => {
   const x = random.normal(random.key(7), [6, 5, 9]).mul(10);
   const bias = random.normal(random.key(8), [9]);
   const small = random.randint(random.key(9), [6, 5, 9], -50, 50);
@@ -56,16 +62,27 @@ describe('wasm reductions of elementwise expressions', () => {
       ['sum', [0, 2]],
       ['max', [2]],
       ['min', [0, 1]],
-    ] as const)(`${name}: %s over %j equals the JavaScript lowering bitwise`, (op, axes) => {
+    ] as const)(`${name}: %s over %j equals materialise-then-reduce bitwise`, (op, axes) => {
       const f = (a: Tensor) => expr(a)[op]([...axes]);
-      const want = jit(f, { backend: 'js' })(x);
-      const got = jit(f, { backend: 'wasm' })(x);
-      expect(got.shape).toEqual(want.shape);
-      expect(bits(got)).toEqual(bits(want));
+      // Returning the expression too makes both lowerings store it before reducing.
+      const stored = (a: Tensor) => {
+        const e = expr(a);
+        return [e, e[op]([...axes])];
+      };
+      const want = jit(stored, { backend: 'js' })(x)[1];
+      for (const backend of ['js', 'wasm'] as const) {
+        expect(bits(jit(stored, { backend })(x)[1]), backend).toEqual(bits(want));
+        const got = jit(f, { backend })(x);
+        expect(got.shape).toEqual(want.shape);
+        expect(bits(got), backend).toEqual(bits(want));
+      }
       // One kernel: the reduction computes its input; no array of it is written first.
       const lines = kernelLines(f, x);
       expect(lines, lines.join('\n')).toHaveLength(1);
       expect(lines[0]).toMatch(new RegExp(`reduce ${op} .* of `));
+      // The JavaScript lowering has one kernel too (two when the expression is stored).
+      expect(jsKernels(f, x)).toBe(1);
+      expect(jsKernels(stored, x)).toBeGreaterThan(1);
     });
   }
 
