@@ -352,7 +352,11 @@ export function leavesOf(root: Value): ArrayValue[] {
  * Emits a `const` for each expression node of `order` (a `postOrder`) not yet in `names`, which
  * maps the leaves to the names holding their elements and gains each node's name.
  */
-export function emitNodes(w: SourceWriter, order: readonly Value[], names: Map<Value, string>): void {
+export function emitNodes(
+  w: SourceWriter,
+  order: readonly Value[],
+  names: Map<Value, string>,
+): void {
   for (const v of order) {
     if (v.kind === 'lit') names.set(v, `(${literal(v.value)})`);
     else if (v.kind === 'expr' && !names.has(v)) {
