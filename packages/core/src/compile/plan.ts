@@ -5,8 +5,9 @@
 import type { Jaxpr } from '../ir/jaxpr.js';
 import type { TypedArray } from '../tensor/dtype.js';
 import { allocate, type Slot } from './allocate.js';
+import { copyInto } from './array_kernels.js';
 import { assemblePads } from './assemble_pads.js';
-import { copyInto, Lowering } from './lower.js';
+import { Lowering } from './lower.js';
 import { prune } from './prune.js';
 import { FUSION_RULES, LOWERING_RULES } from './rules/index.js';
 import { fissionScans } from './scan_fission.js';

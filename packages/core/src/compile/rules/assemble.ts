@@ -5,7 +5,8 @@
 // allocation per step.
 import type { ConcatenateParams } from '../../prims/concatenate.js';
 import type { PadParams } from '../../prims/pad.js';
-import { copyInto, type LoweringRule } from '../lower.js';
+import { copyInto } from '../array_kernels.js';
+import type { LoweringRule } from '../lower.js';
 import { stridedRegion, type Value } from '../values.js';
 
 const padRule: LoweringRule = (lo, eqn, [x], steps) => {

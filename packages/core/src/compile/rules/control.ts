@@ -8,7 +8,8 @@ import { splitList } from '../../control/layout.js';
 import type { ScanParams } from '../../control/scan_primitive.js';
 import type { WhileParams } from '../../control/while_loop.js';
 import type { Jaxpr } from '../../ir/jaxpr.js';
-import { copyInto, type Lowering, type LoweringRule } from '../lower.js';
+import { copyInto } from '../array_kernels.js';
+import type { Lowering, LoweringRule } from '../lower.js';
 import { type Kernel, type Region, type RegionSpec, type Step, walkSteps } from '../steps.js';
 import {
   type ArrayValue,

@@ -5,8 +5,9 @@
 // reads the same copy as a `dynamicCopy` spec (wasm/dynamic_copy.ts).
 import type { DynamicSliceParams } from '../../prims/dynamic_slice.js';
 import { sizeOf, stridesOf } from '../../tensor/shape.js';
+import { copyKernel } from '../array_kernels.js';
 import { emitLoopNest } from '../loops.js';
-import { copyKernel, type Lowering, type LoweringRule } from '../lower.js';
+import type { Lowering, LoweringRule } from '../lower.js';
 import type { SourceWriter } from '../source.js';
 import { type KernelSpec, kernel, type Step } from '../steps.js';
 import {

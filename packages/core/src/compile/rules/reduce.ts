@@ -3,8 +3,9 @@
 // the input's strides (so reducing a transposed or broadcast view needs no copy). An
 // elementwise input (sum of squares: reduce_sum(x·x)) is computed in that loop.
 import type { ReduceParams } from '../../prims/reduce_sum.js';
+import { emitNodes, leavesOf, postOrder } from '../expr.js';
 import { emitLoopNest } from '../loops.js';
-import { emitNodes, type LoweringRule, leavesOf, postOrder } from '../lower.js';
+import type { LoweringRule } from '../lower.js';
 import { kernel } from '../steps.js';
 import { broadcastStrides, location, type Value } from '../values.js';
 

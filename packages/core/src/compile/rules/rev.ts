@@ -3,7 +3,8 @@
 // negated stride, so a reversed read (flip, the reverse cumulative ops) costs no copy. Both
 // lowerings walk loop nests by signed strides.
 import type { RevParams } from '../../prims/rev.js';
-import { type LoweringRule, viewExpr } from '../lower.js';
+import { viewExpr } from '../expr.js';
+import type { LoweringRule } from '../lower.js';
 import { type ArrayValue, offsetPlus } from '../values.js';
 
 function reversed(v: ArrayValue, dimensions: readonly number[]): ArrayValue {

@@ -5,7 +5,8 @@ import type { ReshapeParams } from '../../prims/reshape.js';
 import type { SliceParams } from '../../prims/slice.js';
 import type { TransposeParams } from '../../prims/transpose.js';
 import { stridesOf } from '../../tensor/shape.js';
-import { type LoweringRule, viewExpr } from '../lower.js';
+import { viewExpr } from '../expr.js';
+import type { LoweringRule } from '../lower.js';
 import { type ArrayValue, isContiguous, stridedRegion, type Value } from '../values.js';
 
 /** Applies `view` to arrays; literals are the same constant in any shape. */

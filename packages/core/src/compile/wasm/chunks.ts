@@ -6,7 +6,7 @@
 // code whichever chunk or thread runs it, so results do not depend on the thread count.
 import { getThreads } from '../../runtime/threads.js';
 import { sizeOf } from '../../tensor/shape.js';
-import { postOrder } from '../lower.js';
+import { postOrder } from '../expr.js';
 import type { KernelSpec } from '../steps.js';
 import { type ArrayValue, location, offsetPlus, type Value } from '../values.js';
 import type { CodeWriter, Local } from './builder.js';

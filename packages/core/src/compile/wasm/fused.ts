@@ -4,8 +4,8 @@
 // constant along it), and every operation has a SIMD form, it runs 4 (f32, i32) or 2 (f64)
 // elements per step, with the remainder in scalar code that computes bitwise the same values.
 import type { DType } from '../../tensor/dtype.js';
+import { leavesOf, postOrder } from '../expr.js';
 import { collapseLoops } from '../loops.js';
-import { leavesOf, postOrder } from '../lower.js';
 import { type ArrayValue, broadcastStrides, type ExprValue, type Value } from '../values.js';
 import type { CodeWriter, Local } from './builder.js';
 import { loadScalar, scalarConst, scalarType, storeScalar, vectorConst } from './dtypes.js';

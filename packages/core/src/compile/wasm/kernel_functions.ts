@@ -3,7 +3,7 @@
 // variables its addresses use as i32 parameters. The program's module and the module its pool
 // threads run (GEMMs and scans split by batch rows) both emit kernels through here.
 
-import { leavesOf, postOrder } from '../lower.js';
+import { leavesOf, postOrder } from '../expr.js';
 import type { KernelSpec } from '../steps.js';
 import type { ArrayValue, Value } from '../values.js';
 import type { FuncRef, ModuleBuilder, ValType } from './builder.js';

@@ -4,8 +4,8 @@
 import type { DotGeneralParams } from '../../prims/dot_general.js';
 import { type DType, itemSize } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/shape.js';
+import { leavesOf, postOrder } from '../expr.js';
 import { collapseLoops } from '../loops.js';
-import { leavesOf, postOrder } from '../lower.js';
 import {
   type ArrayValue,
   broadcastStrides,

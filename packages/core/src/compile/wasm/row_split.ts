@@ -20,7 +20,7 @@ import { envVar } from '../../runtime/env.js';
 import { getThreads } from '../../runtime/threads.js';
 import { itemSize } from '../../tensor/dtype.js';
 import { sizeOf } from '../../tensor/shape.js';
-import { leavesOf, postOrder } from '../lower.js';
+import { leavesOf, postOrder } from '../expr.js';
 import { type KernelSpec, type RegionSpec, type Step, walkSteps } from '../steps.js';
 import { type ArrayValue, location, type Value } from '../values.js';
 import {
