@@ -10,6 +10,7 @@ import { type Shape, sizeOf } from '../tensor/shape.js';
 import { accumulateProduct } from './accumulate_product.js';
 import { copyKernel, fusedKernel } from './array_kernels.js';
 import { elementwiseExpr, isElementwise } from './expr.js';
+import { REDUCTIONS } from './rules/reduce.js';
 import type { Step } from './steps.js';
 import {
   type ArrayValue,
@@ -152,9 +153,6 @@ export class Lowering {
 
 /** Layout primitives that a fused expression can pass through (see `viewExpr`). */
 const EXPR_VIEWS = new Set(['transpose', 'reshape']);
-
-/** Reductions whose input may be a fused expression (see rules/reduce.ts). */
-const REDUCTIONS = new Set(['reduce_sum', 'reduce_max', 'reduce_min']);
 
 /** How many of `eqn`'s operands are `a`. */
 const countIn = (eqn: Eqn, a: Atom) => eqn.inputs.filter((x) => x === a).length;

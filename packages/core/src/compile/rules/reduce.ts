@@ -94,3 +94,6 @@ export const reduceRules: [string, LoweringRule][] = [
   ['reduce_max', reduceRule('max')],
   ['reduce_min', reduceRule('min')],
 ];
+
+/** The reductions, which compute an elementwise input in their own loop (lower.ts fuses it). */
+export const REDUCTIONS: ReadonlySet<string> = new Set(reduceRules.map(([name]) => name));
