@@ -177,14 +177,16 @@ function narrowKernel(spec: RowWise, accesses: readonly Access[], size: number):
     const { view, axis } = accesses[i];
     return axis < 0 ? view : narrow(view, axis, size);
   };
+  // An expression's leaf, narrowed: its access is among the reads (after the output's).
+  const narrowedLeaf = (leaf: ArrayValue) =>
+    at(accesses.findIndex((a, i) => i > 0 && a.view === leaf));
   switch (spec.kind) {
     case 'fill':
       return { ...spec, dst: at(0) };
     case 'copy':
       return { ...spec, dst: at(0), src: at(1) };
     case 'reduce': {
-      const leaves = new Map(accesses.slice(1).map((a, i) => [a.view, at(i + 1)]));
-      const x = narrowExpr(spec.x, (leaf) => leaves.get(leaf)!);
+      const x = narrowExpr(spec.x, narrowedLeaf);
       if (x.kind === 'array') return { ...spec, out: at(0), x };
       // The emitter reads the input's shape at its root only.
       const axis = keptAxes(spec)[accesses[0].axis];
@@ -203,8 +205,7 @@ function narrowKernel(spec: RowWise, accesses: readonly Access[], size: number):
         ...(spec.accumulate ? { accumulate: at(3) } : {}),
       };
     case 'fused': {
-      const leaves = new Map(accesses.slice(1).map((a, i) => [a.view, at(i + 1)]));
-      return narrowFused(spec, at(0), (leaf) => leaves.get(leaf)!);
+      return narrowFused(spec, at(0), narrowedLeaf);
     }
   }
 }
