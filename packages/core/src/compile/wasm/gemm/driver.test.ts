@@ -169,6 +169,41 @@ describe('emitGemm', () => {
     },
   );
 
+  test.prop(
+    [
+      fc.constantFrom<GemmSpec['dtype']>('float32', 'float64'),
+      fc.constantFrom(...forms),
+      fc.oneof(edge, fc.integer({ min: 1, max: 20 })),
+      fc.oneof(edge, fc.integer({ min: 1, max: 20 })),
+      // Odd and even depths, and 257: two K blocks of 129 and 128.
+      fc.oneof(fc.constantFrom(1, 2, 3, 257), fc.integer({ min: 1, max: 40 })),
+      fc.boolean(),
+      fc.integer(),
+    ],
+    { numRuns: 40 },
+  )(
+    'sums each output in k order, rounding every product and sum (bitwise, without FMA)',
+    (dtype, form, m, n, k, acc, seed) => {
+      const cs = randomCase(specFor(dtype, form, 1, m, n, k, acc), seed);
+      const { spec, a, b, c0 } = cs;
+      const round = dtype === 'float32' ? Math.fround : (x: number) => x;
+      const want = Float64Array.from(c0, round);
+      for (let i = 0; i < m; i++) {
+        for (let j = 0; j < n; j++) {
+          const at = i * spec.c.rowStride + j;
+          let sum = acc ? want[at] : 0;
+          for (let p = 0; p < k; p++) {
+            const x = round(a[i * spec.a.rowStride + p * spec.a.colStride]);
+            const y = round(b[p * spec.b.rowStride + j * spec.b.colStride]);
+            sum = round(sum + round(x * y));
+          }
+          want[at] = sum;
+        }
+      }
+      expect(Array.from(run(cs))).toEqual(Array.from(want));
+    },
+  );
+
   it('handles sizes past the K block, column block and row block (257; 131 rows: Aᵀ packed)', () => {
     for (const dtype of ['float32', 'float64'] as const) {
       for (const form of forms) {
