@@ -7,6 +7,7 @@
 import type { CodeWriter, FuncRef, Local, ModuleBuilder } from '../builder.js';
 import type { PlainOp } from '../opcodes.js';
 import { PANEL_BYTES } from './plan.js';
+import { emitSteppedLoop } from './stepped_loop.js';
 
 /** Flag bit: start from the C tile instead of zero (accumulate, or a K block after the first). */
 export const LOAD_C = 1;
@@ -128,19 +129,13 @@ function flagsOf(w: CodeWriter): Local {
 }
 
 /**
- * k steps (panel rows) per loop iteration: 2 with a separate multiply and add, 1 with `relaxed_madd`.
- * V8 gives every iteration a stack check, a zero-extension per pointer and the loop test (9 of
- * its ~31 instructions per k), and this loop is bound by instructions issued, not by the vector
- * units: measured in one process against one row per iteration, 512³ float32 ran 1.17× faster
- * on one thread and 1.16× on two, float64 1.16×. The test between the two rows (an odd depth
- * ends there) matters as much as the unroll: being a branch, it keeps V8 from hoisting the second
- * row's loads above the first row's arithmetic, which spilled accumulators in a plain unroll
- * (35.7 against 46.5 GFLOP/s). With fused multiply-adds the unroll ran 0.965× (one thread) and
- * 0.973× (two), so that kernel keeps one row per iteration.
+ * k steps (panel rows) per loop iteration: 2 with a separate multiply and add, 1 with
+ * `relaxed_madd`. Measured in one process against one step per iteration, 512³ float32 ran 1.17×
+ * faster on one thread and 1.16× on two, float64 1.16×; a plain unroll without the exit test
+ * between the steps spilled (35.7 against 46.5 GFLOP/s). With fused multiply-adds two steps ran
+ * 0.965× (one thread) and 0.973× (two).
  */
-function kStepsPerIteration(fma: boolean): 1 | 2 {
-  return fma ? 1 : 2;
-}
+const kStepsPerIteration = (fma: boolean) => (fma ? 1 : 2);
 
 /**
  * Emits `(a, b, bEnd, c, flags) -> ()`: C[rows×NR at c] (+)= A[rows × kc at a] · panel[b, bEnd),
@@ -161,56 +156,38 @@ export function emitMicroKernel(mb: ModuleBuilder, s: MicroKernelShape): FuncRef
         for (const row of acc) for (const v of row) w.f32x4(0).set(v);
       },
     );
-    /** Accumulates the panel's row `step` after `b` (A's column `step` after `a`) into the tile. */
-    const accumulateRow = (step: number) => {
-      w.get(b)
-        .mem('v128.load', step * PANEL_BYTES, 0)
-        .set(b0);
-      w.get(b)
-        .mem('v128.load', step * PANEL_BYTES + 16, 0)
-        .set(b1);
-      acc.forEach((row, r) => {
-        w.get(a)
-          .mem(ops.splatLoad, r * s.aRowBytes + step * s.aColBytes, 0)
-          .set(av);
-        row.forEach((v, h) => {
-          if (s.fma)
-            w.get(av)
-              .get(h === 0 ? b0 : b1)
-              .get(v)
-              .op(ops.madd);
-          else
-            w.get(v)
-              .get(av)
-              .get(h === 0 ? b0 : b1)
-              .op(ops.mul)
-              .op(ops.add);
-          w.set(v);
-        });
-      });
-    };
-    const steps = kStepsPerIteration(s.fma);
-    // The panel's last row: an iteration starting there has one k left (an odd depth) and ends
-    // after its first step.
-    const lastRow = steps === 2 ? w.local('i32') : null;
-    if (lastRow) w.get(bEnd).i32(PANEL_BYTES).op('i32.sub').set(lastRow);
-    w.block(() => {
-      w.loop(() => {
-        accumulateRow(0);
-        if (lastRow) {
-          w.get(b).get(lastRow).op('i32.eq').brIf(1);
-          accumulateRow(1);
-        }
-        w.get(a)
-          .i32(steps * s.aColBytes)
-          .op('i32.add')
-          .set(a);
+    emitSteppedLoop(w, {
+      cursor: { ptr: b, stride: PANEL_BYTES },
+      end: bEnd,
+      others: [{ ptr: a, stride: s.aColBytes }],
+      unroll: kStepsPerIteration(s.fma),
+      body: (step) => {
         w.get(b)
-          .i32(steps * PANEL_BYTES)
-          .op('i32.add')
-          .tee(b);
-        w.get(bEnd).op('i32.lt_u').brIf(0);
-      });
+          .mem('v128.load', step * PANEL_BYTES, 0)
+          .set(b0);
+        w.get(b)
+          .mem('v128.load', step * PANEL_BYTES + 16, 0)
+          .set(b1);
+        acc.forEach((row, r) => {
+          w.get(a)
+            .mem(ops.splatLoad, r * s.aRowBytes + step * s.aColBytes, 0)
+            .set(av);
+          row.forEach((v, h) => {
+            if (s.fma)
+              w.get(av)
+                .get(h === 0 ? b0 : b1)
+                .get(v)
+                .op(ops.madd);
+            else
+              w.get(v)
+                .get(av)
+                .get(h === 0 ? b0 : b1)
+                .op(ops.mul)
+                .op(ops.add);
+            w.set(v);
+          });
+        });
+      },
     });
     storeTile(w, ops, acc, c, s);
   });
