@@ -5,9 +5,9 @@ import { ModuleBuilder } from '../builder.js';
 import { emitSteppedLoop } from './stepped_loop.js';
 
 /**
- * `(dst, src, dstEnd) -> ()`: dst[i] = 10·i + src[2i] over int32, with dst the cursor (4 bytes a
- * step) and src stepping 8 bytes; writes the step index too, so a step run twice or out of order
- * shows.
+ * `(dst, src, dstEnd) -> ()`: dst[i] = 10·src[2i] + (i's step within its iteration) over int32,
+ * with dst the cursor (4 bytes a step) and src stepping 8 bytes; the step index makes a step run
+ * at the wrong place show.
  */
 function compile(unroll: number): {
   run: (dst: number, src: number, end: number) => void;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
-// The pointer-stepping loop of the GEMM's inner loops (micro-kernel, packing), with several steps
-// per iteration. V8 gives every iteration of a wasm loop a stack check, a zero-extension per
-// pointer and the loop test, and these loops are bound by instructions issued, not by their
-// loads or arithmetic, so fewer iterations run faster. Between two steps sits the exit test
-// for a count that is not a multiple of the unroll; being a branch, it also keeps V8 from
-// hoisting the next step's loads above this step's arithmetic, which in a plain unroll kept all
-// of them live at once and spilled the micro-kernel's accumulators.
+// A pointer-stepping loop with several steps per iteration (the micro-kernel's loop over a
+// panel's rows). V8 gives every iteration of a wasm loop a stack check, a zero-extension per
+// pointer and the loop test, and the micro-kernel's loop is bound by the instructions it issues,
+// so fewer iterations run faster. Between two steps sits the exit test for a count that is not a
+// multiple of the unroll; being a branch, it also keeps V8 from hoisting the next step's loads
+// above this step's arithmetic, which in a plain unroll kept all of them live at once and
+// spilled the micro-kernel's accumulators. (Packing A's strips, a strided gather, gained nothing
+// from it: 0.998× and 1.005×.)
 import type { CodeWriter, Local } from '../builder.js';
 
 /** A pointer that advances `stride` bytes per step. */
