@@ -6,6 +6,7 @@
 import type { CodeWriter, FuncRef, Local, ModuleBuilder } from '../builder.js';
 import { vectorOps } from './microkernel.js';
 import { MR, PANEL_BYTES } from './plan.js';
+import { emitSteppedLoop } from './stepped_loop.js';
 
 /**
  * Copies `count` values from `from` (`fromBytes` apart) to `to` (contiguous): v128 loads when
@@ -74,11 +75,12 @@ export function emitPackB(mb: ModuleBuilder, s: PackShape): FuncRef {
         w.if(
           () => {
             // A full panel: one pass over k, NR loads at constant offsets.
-            w.loop(() => {
-              copyRun(w, s.dtype, to, from, nr, s.colBytes);
-              w.get(from).i32(s.rowBytes).op('i32.add').set(from);
-              w.get(to).i32(PANEL_BYTES).op('i32.add').tee(to);
-              w.get(end).op('i32.lt_u').brIf(0);
+            emitSteppedLoop(w, {
+              cursor: { ptr: to, stride: PANEL_BYTES },
+              end,
+              others: [{ ptr: from, stride: s.rowBytes }],
+              unroll: 1,
+              body: () => copyRun(w, s.dtype, to, from, nr, s.colBytes),
             });
           },
           () => {
@@ -92,11 +94,12 @@ export function emitPackB(mb: ModuleBuilder, s: PackShape): FuncRef {
               () => {
                 w.get(from).get(jj).i32(s.colBytes).op('i32.mul').op('i32.add').set(colFrom);
                 w.get(to).get(jj).i32(e).op('i32.mul').op('i32.add').set(colTo);
-                w.loop(() => {
-                  w.get(colTo).get(colFrom).mem(ops.load, 0, 0).mem(ops.store, 0, 0);
-                  w.get(colFrom).i32(s.rowBytes).op('i32.add').set(colFrom);
-                  w.get(colTo).i32(PANEL_BYTES).op('i32.add').tee(colTo);
-                  w.get(end).op('i32.lt_u').brIf(0);
+                emitSteppedLoop(w, {
+                  cursor: { ptr: colTo, stride: PANEL_BYTES },
+                  end,
+                  others: [{ ptr: colFrom, stride: s.rowBytes }],
+                  unroll: 1,
+                  body: () => w.get(colTo).get(colFrom).mem(ops.load, 0, 0).mem(ops.store, 0, 0),
                 });
               },
             );
@@ -127,11 +130,13 @@ export function emitPackA(mb: ModuleBuilder, s: PackAShape): FuncRef {
   return mb.func(['i32', 'i32', 'i32'], [], (w, [src, dst, kc]) => {
     const end = w.local('i32');
     w.get(dst).get(kc).i32(stripBytes).op('i32.mul').op('i32.add').set(end);
-    w.loop(() => {
-      copyRun(w, s.dtype, dst, src, s.rows, s.rowBytes);
-      w.get(src).i32(s.colBytes).op('i32.add').set(src);
-      w.get(dst).i32(stripBytes).op('i32.add').tee(dst);
-      w.get(end).op('i32.lt_u').brIf(0);
+    emitSteppedLoop(w, {
+      cursor: { ptr: dst, stride: stripBytes },
+      end,
+      others: [{ ptr: src, stride: s.colBytes }],
+      // Two or four steps measured 0.998× and 1.005×: a strided gather, not bound by the loop.
+      unroll: 1,
+      body: () => copyRun(w, s.dtype, dst, src, s.rows, s.rowBytes),
     });
   });
 }

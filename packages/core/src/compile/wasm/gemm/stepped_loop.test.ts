@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { InvalidArgumentError } from '../../../errors.js';
 import { ModuleBuilder } from '../builder.js';
 import { emitSteppedLoop } from './stepped_loop.js';
 
@@ -71,6 +72,17 @@ describe('emitSteppedLoop', () => {
           body: () => {},
         }),
       ),
-    ).toThrow(/stride -8 with 2 steps per iteration/);
+    ).toThrow(InvalidArgumentError);
+    expect(() =>
+      mb.func(['i32', 'i32'], [], (w, [p, end]) =>
+        emitSteppedLoop(w, {
+          cursor: { ptr: p, stride: -4 },
+          end,
+          others: [],
+          unroll: 3,
+          body: () => {},
+        }),
+      ),
+    ).toThrow(/emitSteppedLoop: stride -4 with 3 steps per iteration; .*cannot be negative/);
   });
 });

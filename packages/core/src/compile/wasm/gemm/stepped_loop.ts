@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// A pointer-stepping loop with several steps per iteration (the micro-kernel's loop over a
-// panel's rows). V8 gives every iteration of a wasm loop a stack check, a zero-extension per
+// The GEMM's pointer-stepping loop (the micro-kernel over a panel's rows, packing A and B),
+// with one or several steps per iteration. V8 gives every iteration of a wasm loop a stack check, a zero-extension per
 // pointer and the loop test, and the micro-kernel's loop is bound by the instructions it issues,
 // so fewer iterations run faster. Between two steps sits the exit test for a count that is not a
 // multiple of the unroll; being a branch, it also keeps V8 from hoisting the next step's loads
 // above this step's arithmetic, which in a plain unroll kept all of them live at once and
-// spilled the micro-kernel's accumulators. (Packing A's strips, a strided gather, gained nothing
-// from it: 0.998× and 1.005×.)
+// spilled the micro-kernel's accumulators. Packing runs one step per iteration (`pack.ts`).
+import { InvalidArgumentError } from '../../../errors.js';
 import type { CodeWriter, Local } from '../builder.js';
 
 /** A pointer that advances `stride` bytes per step. */
@@ -18,7 +18,11 @@ export interface SteppedPointer {
 export interface SteppedLoop {
   /** Counts the steps: runs from its value on entry up to `end`, `stride` bytes per step. */
   readonly cursor: SteppedPointer;
-  /** `end − cursor` on entry is a positive multiple of the cursor's stride. */
+  /**
+   * Past the last step: the loop runs while `cursor < end`, at least once. With several steps
+   * per iteration, `end − cursor` on entry must be a multiple of the cursor's stride (the exit
+   * tests between steps compare for equality).
+   */
   readonly end: Local;
   /** Other pointers advanced alongside. */
   readonly others: readonly SteppedPointer[];
@@ -36,7 +40,7 @@ export function emitSteppedLoop(w: CodeWriter, loop: SteppedLoop): void {
   const { cursor, end, others, unroll, body } = loop;
   for (const p of [cursor, ...others]) {
     if (p.stride < 0 && unroll > 1) {
-      throw new RangeError(
+      throw new InvalidArgumentError(
         `emitSteppedLoop: stride ${p.stride} with ${unroll} steps per iteration; later steps ` +
           'address their data by a constant offset, which cannot be negative.',
       );
